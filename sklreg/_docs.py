@@ -1,0 +1,218 @@
+"""Docstrings of the MLP estimators, assembled from one table of parameter docs.
+
+Both estimators share almost all parameters; writing the numpydoc text once
+here keeps the two public docstrings from drifting apart.  Every entry names
+the book section it implements and what the parameter does.
+"""
+
+from __future__ import annotations
+
+from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
+
+
+def _names(reg):
+    return ", ".join(repr(n) for n in reg.names())
+
+
+def _common_params(task_extra=""):
+    return f"""
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Units of each hidden layer.  ``()`` gives a model without hidden layer
+        (linear regression, logistic or softmax regression).
+
+    activation : str, default='relu'
+        Hidden-unit nonlinearity, one of {{ACTIVATIONS}}.
+
+    optimizer : str or optimizer object, default='adam'
+        Training algorithm (book chapter 8), one of {{OPTIMIZERS}}, or an
+        optimizer object from :mod:`sklreg.optim` carrying its own knobs,
+        e.g. ``Adam(beta_2=0.99)``; nested knobs are grid-searchable as
+        ``optimizer__beta_2`` (the parameter must then be an instance, not a
+        name).  First-order methods follow the book's algorithm boxes 8.1-8.7.
+
+    learning_rate : float or None, default=None
+        Base step size epsilon (book 8.3.1).  None uses the optimizer's own
+        default (0.01 for sgd/momentum/nesterov/adagrad, 0.001 for
+        rmsprop/adam, 1.0 = the book's algorithm for adadelta).
+
+    lr_schedule : str or schedule object, default='constant'
+        Multiplier of ``learning_rate`` over training, one of {{SCHEDULES}},
+        or an object from :mod:`sklreg.optim.schedules`.  'linear' is the
+        book's linear decay to step tau, eq. 8.14; 'plateau' divides the rate
+        when the monitored loss (validation loss under early stopping,
+        training loss otherwise) stops improving.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size (book 8.1.3); 'auto' is ``min(200, n_samples)``.
+
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training data).
+
+    shuffle : bool, default=True
+        Reshuffle the rows every epoch so minibatches are random (book 8.1.3).
+
+    tol : float, default=1e-4
+        Minimum improvement of the training loss (or, with early stopping,
+        of the validation score) that resets the patience counter.
+
+    n_iter_no_change : int, default=10
+        Patience: consecutive epochs without improvement before stopping
+        (the ``p`` of Algorithm 7.1 under early stopping).
+
+    alpha : float or sequence of float, default=1e-4
+        L2 penalty ``alpha/2 * ||W||^2`` on the weights (book eq. 7.2; biases
+        are never penalized), one value for all layers or one per weight
+        matrix.  The objective is the weighted *mean* loss plus the penalty,
+        so alpha's effect does not depend on ``batch_size``.  Mappings:
+        scikit-learn ``MLPRegressor(alpha=a, batch_size=B)`` corresponds to
+        ``alpha = a / B`` here; for squared loss without hidden layer,
+        ``sklearn.linear_model.Ridge(alpha=r)`` is ``alpha = r / n_samples``
+        (``r / sum(sample_weight)`` with weights).
+
+    init : str or initializer object, default='glorot_uniform'
+        Weight initialization (book 8.4), one of {{INITIALIZERS}}, or an
+        object such as ``Orthogonal(gain=2**0.5)`` or ``SparseInit(k=15)``.
+        'glorot_uniform' is the normalized initialization of eq. 8.23.
+
+    hidden_bias_init : float, default=0.0
+        Constant initial bias of the hidden units (book 8.4 suggests 0.1 for
+        ReLU units to avoid saturation at initialization).
+
+    output_bias_init : {{'marginal', 'zeros'}}, default='marginal'
+        'marginal' sets the output biases from the marginal statistics of the
+        training targets (book 8.4): softmax(b) = class frequencies,
+        sigmoid(b) = label frequencies, or the mean of y for regression.
+
+    clip_norm : float or None, default=None
+        Clip every minibatch gradient to this global L2 norm, keeping its
+        direction (book 8.2.4 / 10.11.1).
+
+    clip_value : float or None, default=None
+        Clip every gradient component to ``[-clip_value, clip_value]``.
+
+    early_stopping : bool, default=False
+        Algorithm 7.1 (book 7.8): hold out ``validation_fraction`` of the
+        training data (stratified for classifiers, seeded by
+        ``random_state``), evaluate after every epoch, stop after
+        ``n_iter_no_change`` epochs without improvement and restore the
+        parameters of the best epoch.  Not used by ``partial_fit``.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+
+    scoring : str or callable, default='loss'
+        What early stopping monitors: 'loss' (validation loss, the book's
+        default) or any scikit-learn scorer name / callable
+        ``scorer(estimator, X, y)`` (book 7.8: stop on the true metric while
+        training a surrogate loss).
+{task_extra}
+    warm_start : bool, default=False
+        Reuse the previous solution as initialization on the next ``fit``
+        (book 8.4, initialization by learning).
+
+    random_state : int, RandomState instance, Generator or None, default=None
+        Seeds the one random generator of a fit (initialization, shuffling,
+        validation split, noise).  Never touches the global random state.
+
+    verbose : int, default=0
+        Print the loss every epoch when > 0.
+"""
+
+
+_ATTRIBUTES = """
+    coefs_ : list of ndarray of shape (fan_in, fan_out)
+        Weight matrices (views into the flat parameter vector).
+
+    intercepts_ : list of ndarray of shape (fan_out,)
+        Bias vectors.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    t_ : int
+        Number of parameter updates done.
+
+    loss_curve_ : list of float
+        Training objective (loss + penalties) per epoch.
+
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X has string feature names.
+
+    n_outputs_ : int
+        Number of network outputs.
+
+    optimizer_ : optimizer object
+        The fitted optimizer with its state (kept by ``partial_fit``).
+
+    lr_schedule_ : schedule object
+
+    validation_scores_ : list of float or None
+        Validation score per epoch under early stopping (``-loss`` when
+        ``scoring='loss'``); None otherwise.
+
+    validation_loss_curve_ : list of float or None
+        Validation loss per epoch under early stopping.
+
+    best_validation_score_ : float or None
+
+    best_iteration_ : int or None
+        Epoch count of the restored best parameters (``i*`` of Algorithm 7.1).
+
+    best_t_ : int or None
+        Number of updates at the best epoch (``i*`` counted in updates).
+"""
+
+
+def _fill(text):
+    return (
+        text.replace("{ACTIVATIONS}", _names(ACTIVATIONS))
+        .replace("{OPTIMIZERS}", _names(OPTIMIZERS))
+        .replace("{SCHEDULES}", _names(SCHEDULES))
+        .replace("{INITIALIZERS}", _names(INITIALIZERS))
+    )
+
+
+_CLASS_WEIGHT = """
+    class_weight : None, 'balanced' or dict, default=None
+        Weights of the classes, multiplied into ``sample_weight``; 'balanced'
+        uses ``n_samples / (n_classes * bincount(y))``.  Not for multilabel y.
+"""
+
+
+def classifier_doc():
+    return _fill(
+        """Multi-layer perceptron classifier with the regularizers and optimizers
+    of Deep Learning (Goodfellow, Bengio, Courville), chapters 7-8.
+
+    Softmax output with cross-entropy for multiclass targets, logistic units
+    with cross-entropy for binary and multilabel targets.
+
+    Parameters
+    ----------"""
+        + _common_params(_CLASS_WEIGHT)
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels."""
+        + _ATTRIBUTES
+    )
+
+
+def regressor_doc():
+    return _fill(
+        """Multi-layer perceptron regressor with the regularizers and optimizers
+    of Deep Learning (Goodfellow, Bengio, Courville), chapters 7-8.
+
+    Identity output with squared error ``0.5 * ||y - f(x)||^2`` per sample;
+    supports multi-output targets.
+
+    Parameters
+    ----------"""
+        + _common_params()
+        + """
+    Attributes
+    ----------"""
+        + _ATTRIBUTES
+    )

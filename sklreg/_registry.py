@@ -1,0 +1,105 @@
+"""The one name -> class table per kind of component.
+
+Every string a user can pass for a component (``optimizer='adam'``,
+``lr_schedule='linear'``, ``init='orthogonal'``, ``activation='tanh'``) is looked
+up here and nowhere else.  A component class registers itself with a decorator::
+
+    @OPTIMIZERS.register("adam")
+    class Adam(Optimizer): ...
+
+and :meth:`Registry.resolve` turns an estimator parameter into a fresh object:
+``None`` stays ``None``, a registered name becomes a default-constructed
+instance, an instance of the kind's base class is cloned (so the user's object
+is never mutated by ``fit``), anything else raises a ``ValueError`` that names
+the parameter, lists the allowed names and suggests the closest one.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from sklearn.base import clone
+
+__all__ = [
+    "Registry",
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "INITIALIZERS",
+    "ACTIVATIONS",
+]
+
+
+class Registry:
+    """Name -> class table for one kind of component.
+
+    Parameters
+    ----------
+    kind : str
+        Human-readable name of the kind, used in error messages.
+    """
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._entries: dict[str, type] = {}
+        self.base: type | None = None
+
+    def register(self, name: str):
+        """Class decorator registering ``cls`` under ``name``."""
+
+        def deco(cls):
+            if name in self._entries and self._entries[name] is not cls:
+                raise ValueError(f"{self.kind} name {name!r} is registered twice")
+            self._entries[name] = cls
+            cls._registry_name = name
+            return cls
+
+        return deco
+
+    def names(self) -> list[str]:
+        """Sorted list of the registered names."""
+        return sorted(self._entries)
+
+    def __contains__(self, name) -> bool:
+        return name in self._entries
+
+    def __getitem__(self, name: str) -> type:
+        return self._entries[name]
+
+    def items(self):
+        return sorted(self._entries.items())
+
+    def _unknown(self, spec, param: str) -> ValueError:
+        names = self.names()
+        hint = ""
+        if isinstance(spec, str):
+            close = difflib.get_close_matches(spec, names, n=1)
+            if close:
+                hint = f" Did you mean {close[0]!r}?"
+        return ValueError(
+            f"Invalid value for parameter {param!r}: {spec!r}. Allowed {self.kind} "
+            f"names are {names}, or an instance of "
+            f"{self.base.__name__ if self.base else 'a ' + self.kind + ' class'}.{hint}"
+        )
+
+    def resolve(self, spec, param: str, allow_none: bool = False):
+        """Return a fresh component object for the estimator parameter ``param``.
+
+        ``None`` is returned unchanged when ``allow_none``; a registered name is
+        instantiated with its defaults; an instance of the registry's base class
+        is cloned with :func:`sklearn.base.clone`.
+        """
+        if spec is None and allow_none:
+            return None
+        if isinstance(spec, str):
+            if spec not in self._entries:
+                raise self._unknown(spec, param)
+            return self._entries[spec]()
+        if self.base is not None and isinstance(spec, self.base):
+            return clone(spec)
+        raise self._unknown(spec, param)
+
+
+OPTIMIZERS = Registry("optimizer")
+SCHEDULES = Registry("learning-rate schedule")
+INITIALIZERS = Registry("initializer")
+ACTIVATIONS = Registry("activation")

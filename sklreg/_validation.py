@@ -1,0 +1,90 @@
+"""Small parameter checks with messages that name the parameter and the allowed values.
+
+scikit-learn's ``sklearn.utils._param_validation`` is private, so sklreg keeps
+its own ~100 lines.  Every check raises ``ValueError`` (``TypeError`` is not
+used, to keep one exception type for "bad parameter value").
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+
+__all__ = ["check_interval", "check_options", "check_bool", "check_per_layer"]
+
+
+def _is_real(value):
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def check_interval(
+    name, value, low=None, high=None, *, closed="left", integer=False, owner="parameter"
+):
+    """Check ``low <(=) value <(=) high``; return ``value`` unchanged.
+
+    ``closed`` is one of 'left', 'right', 'both', 'neither'.  With
+    ``integer=True`` the value must be an integral number.
+    """
+    kind = "an integer" if integer else "a real number"
+    ok = isinstance(value, Integral) if integer else _is_real(value)
+    ok = ok and not isinstance(value, bool)
+    if ok:
+        v = float(value)
+        ok = not np.isnan(v)
+        if low is not None:
+            ok = ok and (v >= low if closed in ("left", "both") else v > low)
+        elif not np.isfinite(v) and v < 0:
+            ok = False
+        if high is not None:
+            ok = ok and (v <= high if closed in ("right", "both") else v < high)
+        elif v == np.inf:
+            ok = False
+    if not ok:
+        lb = "[" if closed in ("left", "both") else "("
+        rb = "]" if closed in ("right", "both") else ")"
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        raise ValueError(
+            f"Invalid value for {owner} {name!r}: {value!r}. It must be {kind} in "
+            f"{lb}{lo}, {hi}{rb}."
+        )
+    return value
+
+
+def check_options(name, value, options, owner="parameter"):
+    """Check that ``value`` is one of ``options`` (compared with ==)."""
+    for opt in options:
+        if type(value) is type(opt) and value == opt:
+            return value
+    raise ValueError(
+        f"Invalid value for {owner} {name!r}: {value!r}. Allowed values are "
+        f"{sorted(options, key=repr)}."
+    )
+
+
+def check_bool(name, value, owner="parameter"):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(
+            f"Invalid value for {owner} {name!r}: {value!r}. It must be True or False."
+        )
+    return bool(value)
+
+
+def check_per_layer(name, value, n_layers, low=0.0, high=None, closed="left"):
+    """A float, or a sequence with one float per layer -> list of n_layers floats."""
+    if _is_real(value):
+        check_interval(name, value, low, high, closed=closed)
+        return [float(value)] * n_layers
+    try:
+        values = list(value)
+    except TypeError:
+        values = None
+    if values is None or len(values) != n_layers:
+        raise ValueError(
+            f"Invalid value for parameter {name!r}: {value!r}. It must be a float or a "
+            f"sequence of {n_layers} floats (one per layer)."
+        )
+    for i, v in enumerate(values):
+        check_interval(f"{name}[{i}]", v, low, high, closed=closed)
+    return [float(v) for v in values]

@@ -1,0 +1,108 @@
+"""Per-epoch callbacks of the training loop: stopping rules and monitors.
+
+A callback sees the loop's :class:`~sklreg._training.LoopState` and the
+parameter vector ``theta`` (the estimator's own, updated in place):
+
+* ``on_train_begin(state, theta)``
+* ``on_epoch_end(state, theta) -> bool`` -- True asks the loop to stop (all
+  callbacks still run for that epoch; no exceptions are used for control flow)
+* ``on_train_end(state, theta)`` -- may write replacement parameters into
+  ``theta`` in place (early stopping restores the best ones).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Callback", "LossPlateau", "EarlyStopping"]
+
+
+class Callback:
+    def on_train_begin(self, state, theta):
+        pass
+
+    def on_epoch_end(self, state, theta):
+        return False
+
+    def on_train_end(self, state, theta):
+        pass
+
+
+class LossPlateau(Callback):
+    """Stop when the training loss has not improved by ``tol`` for
+    ``n_iter_no_change`` consecutive epochs (scikit-learn's rule without early
+    stopping).  ``state.converged`` is set when it fires.
+    """
+
+    def __init__(self, tol, n_iter_no_change, best_loss=np.inf):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.best_loss = best_loss
+        self.count = 0
+
+    def on_epoch_end(self, state, theta):
+        loss = state.loss_curve[-1]
+        if loss > self.best_loss - self.tol:
+            self.count += 1
+        else:
+            self.count = 0
+        self.best_loss = min(self.best_loss, loss)
+        if self.count >= self.n_iter_no_change:
+            state.converged = True
+            return True
+        return False
+
+
+class EarlyStopping(Callback):
+    """Early stopping, book Algorithm 7.1 (section 7.8).
+
+    Evaluated after every epoch (the algorithm's ``n`` steps = one epoch).
+    An epoch improves on the best if ``score > best + tol`` (strict, so a tie
+    counts as a worsening, as in the algorithm); after ``patience``
+    consecutive non-improvements training stops, and at the end the
+    parameters of the best epoch are written back (``theta_best``).
+    ``best_iteration`` (epochs) and ``best_step`` (updates) are the book's
+    ``i*`` in both units, for the retraining meta-algorithms 7.2/7.3.
+
+    Parameters
+    ----------
+    val_loss : callable theta -> float
+        Validation loss (weighted mean, no penalty); always recorded.
+    val_score : callable theta -> float or None
+        Score to maximize; None monitors ``-val_loss``.
+    tol : float
+    patience : int
+    """
+
+    def __init__(self, val_loss, val_score, tol, patience):
+        self.val_loss = val_loss
+        self.val_score = val_score
+        self.tol = tol
+        self.patience = patience
+        self.scores = []
+        self.losses = []
+        self.best_score = -np.inf
+        self.best_theta = None
+        self.best_iteration = 0
+        self.best_step = 0
+        self.count = 0
+
+    def on_epoch_end(self, state, theta):
+        loss = float(self.val_loss(theta))
+        score = -loss if self.val_score is None else float(self.val_score(theta))
+        self.losses.append(loss)
+        self.scores.append(score)
+        state.monitor = loss
+        if score > self.best_score + self.tol:
+            self.best_score = score
+            self.best_theta = theta.copy()
+            self.best_iteration = state.epoch
+            self.best_step = state.step
+            self.count = 0
+        else:
+            self.count += 1
+        return self.count >= self.patience
+
+    def on_train_end(self, state, theta):
+        if self.best_theta is not None:
+            theta[...] = self.best_theta

@@ -1,0 +1,115 @@
+"""Output layers fused with their losses (canonical links, book 6.2.2).
+
+The task chooses the pair: softmax + cross-entropy (multiclass), logistic +
+cross-entropy (binary and multilabel, one sigmoid unit per label), identity +
+squared error (regression, multi-output).  With a canonical link the gradient
+of the loss with respect to the output pre-activation ``z`` is simply
+``(p - y)``, so forward and backward are one fused, in-place function.
+
+The data term of every sklreg objective is the **weighted mean** of per-sample
+losses (book eq. 8.1): ``sum_i w_i L_i`` with ``w`` normalized to sum to one
+(``w=None`` means ``1/n``), so its scale does not depend on the batch size.
+Per-sample losses: ``0.5 * ||y_i - p_i||^2`` (squared error, the Gaussian
+negative log-likelihood up to a constant), ``-sum_k y_ik log p_ik`` (softmax),
+``-sum_k [y log p + (1-y) log(1-p)]`` (sigmoid units).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+__all__ = ["Loss", "SquaredError", "SoftmaxCrossEntropy", "SigmoidCrossEntropy"]
+
+
+def _weighted_sum(per_sample, w):
+    """sum_i w_i l_i for normalized weights, or the mean when w is None."""
+    if w is None:
+        return float(per_sample.mean())
+    return float(per_sample @ w)
+
+
+class Loss:
+    """Output link + loss.
+
+    ``link(z)`` maps pre-activations to predictions in place.
+    ``forward_backward(z, Y, w)`` returns the weighted mean loss and overwrites
+    ``z`` with ``dJ/dz = w_i (p_i - y_i)`` (``1/n`` instead of ``w_i`` when w is None).
+    """
+
+    name = "loss"
+
+    def link(self, z):
+        raise NotImplementedError
+
+    def forward_backward(self, z, Y, w):
+        raise NotImplementedError
+
+    def value(self, z, Y, w):
+        """Weighted mean loss only (z is not modified)."""
+        return self.forward_backward(z.copy(), Y, w)
+
+    @staticmethod
+    def _scale_delta(delta, w):
+        if w is None:
+            delta *= 1.0 / delta.shape[0]
+        else:
+            delta *= w[:, None]
+        return delta
+
+
+class SquaredError(Loss):
+    """Identity output, per-sample loss 0.5 * ||y - z||^2."""
+
+    name = "squared_error"
+
+    def link(self, z):
+        return z
+
+    def forward_backward(self, z, Y, w):
+        z -= Y
+        loss = 0.5 * _weighted_sum(np.einsum("ij,ij->i", z, z), w)
+        self._scale_delta(z, w)
+        return loss
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax output, per-sample loss -sum_k y_k log p_k (rows of Y sum to one)."""
+
+    name = "softmax_cross_entropy"
+
+    def link(self, z):
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        return z
+
+    def forward_backward(self, z, Y, w):
+        z -= z.max(axis=1, keepdims=True)
+        zy = np.einsum("ij,ij->i", Y, z)
+        np.exp(z, out=z)
+        s = z.sum(axis=1)
+        loss = _weighted_sum(np.log(s) - zy, w)
+        z /= s[:, None]
+        z -= Y
+        self._scale_delta(z, w)
+        return loss
+
+
+class SigmoidCrossEntropy(Loss):
+    """Independent logistic outputs (binary or multilabel), summed over labels."""
+
+    name = "sigmoid_cross_entropy"
+
+    def link(self, z):
+        return expit(z, out=z)
+
+    def forward_backward(self, z, Y, w):
+        # log(1 + exp(z)) - y z, computed stably
+        per = np.logaddexp(0, z)
+        per -= Y * z
+        loss = _weighted_sum(per.sum(axis=1), w)
+        expit(z, out=z)
+        z -= Y
+        self._scale_delta(z, w)
+        return loss

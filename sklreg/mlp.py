@@ -1,0 +1,525 @@
+"""MLPRegularizedClassifier and MLPRegularizedRegressor.
+
+The estimators are glue: they validate parameters, encode targets, build the
+network/objective, initialize the flat parameter vector and hand everything to
+the single training loop (:mod:`sklreg._training`).  Names of components
+(optimizer, schedule, initializer, activation) are resolved only through the
+registries.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import optim as _optim  # noqa: F401  (registers optimizers and schedules)
+from . import activations as _activations  # noqa: F401  (registers activations)
+from . import initializers as _initializers  # noqa: F401  (registers initializers)
+from ._docs import classifier_doc, regressor_doc
+from ._objective import Objective
+from ._params import validate_mlp_params
+from ._training import LoopState, MinibatchProblem, run_minibatch
+from .callbacks import EarlyStopping, LossPlateau
+from .losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
+from .network import build_network
+from .optim.clipping import clip_by_global_norm, clip_by_value
+from .penalties import L2Penalty
+
+__all__ = ["MLPRegularizedClassifier", "MLPRegularizedRegressor"]
+
+_ACCEPT_SPARSE = ["csr", "csc"]
+_DTYPES = [np.float64, np.float32]
+
+
+def _make_rng(random_state):
+    """One numpy Generator per fit from an int, RandomState, Generator or None."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    rs = check_random_state(random_state)
+    return np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
+
+
+def _check_sample_weight(sample_weight, n, dtype):
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight, dtype=dtype)
+    if sw.ndim == 0:
+        sw = np.full(n, float(sw), dtype=dtype)
+    if sw.shape != (n,):
+        raise ValueError(
+            f"sample_weight.shape == {sw.shape}, expected {(n,)}: one weight per sample."
+        )
+    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if sw.sum() <= 0:
+        raise ValueError("sample_weight must not sum to zero: nothing to fit.")
+    return sw
+
+
+class _BaseMLP(BaseEstimator):
+    """Shared fit/predict machinery; subclasses encode targets and pick the loss."""
+
+    _doc_link_module = "sklreg"
+
+    # ---------------------------------------------------------------- fitting
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network on (X, y) for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 input is kept float32 (all training runs in float32).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Each minibatch objective is the weighted mean of per-sample losses.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        params = validate_mlp_params(self)
+        self._check_extra_params()
+        first = not hasattr(self, "_theta") or not (incremental or self.warm_start)
+        X, y = validate_data(
+            self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, multi_output=True,
+            reset=first,
+        )
+        if sp.issparse(X) and X.format == "csc":
+            X = X.tocsr()  # row slicing for minibatches
+        dtype = X.dtype if first else self._theta.dtype
+        X = X.astype(dtype, copy=False)
+        Y = self._encode_targets(y, first, classes).astype(dtype, copy=False)
+        sw = _check_sample_weight(sample_weight, X.shape[0], dtype)
+        sw = self._apply_class_weight(y, sw, dtype)
+        if first:
+            self._rng = _make_rng(self.random_state)
+            self._build(params, X.shape[1], Y.shape[1], dtype)
+            self._init_theta(params, Y, sw)
+            self.n_iter_ = 0
+            self.t_ = 0
+            self.loss_curve_ = []
+        elif self._layer_sizes[1:-1] != list(params.hidden):
+            raise ValueError(
+                "hidden_layer_sizes changed since the previous fit; with warm_start=True "
+                "or partial_fit the architecture must stay the same "
+                f"({tuple(self._layer_sizes[1:-1])})."
+            )
+        self._objective.penalties = [L2Penalty(params.alpha).bind(self._objective.layout)]
+        self._set_coef_views()
+
+        early = self.early_stopping and not incremental
+        X_val = Y_val = sw_val = y_val = None
+        if early:
+            X, Y, sw, y, X_val, Y_val, sw_val, y_val = self._validation_split(X, Y, sw, y)
+        rng_loop = np.random.default_rng(self._rng.integers(2**63))
+        noise_rng = np.random.default_rng(self._rng.integers(2**63))
+
+        keep_state = incremental and hasattr(self, "optimizer_") and not first
+        if not keep_state:
+            self.optimizer_ = params.optimizer.start(self._theta)
+        n = X.shape[0]
+        batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
+        steps_per_epoch = -(-n // batch_size)
+        if not keep_state:
+            self.lr_schedule_ = params.schedule.start(steps_per_epoch, self.max_iter)
+
+        callbacks, stopper = self._callbacks(early, X_val, Y_val, sw_val, y_val, incremental)
+        problem = MinibatchProblem(
+            objective=self._objective,
+            optimizer=self.optimizer_,
+            schedule=self.lr_schedule_,
+            learning_rate=params.learning_rate,
+            batch_size=batch_size,
+            shuffle=self.shuffle,
+            rng=rng_loop,
+            noise_rng=noise_rng,
+            grad_hooks=self._grad_hooks(),
+            callbacks=callbacks,
+            verbose=self.verbose,
+        )
+        state = LoopState(epoch=self.n_iter_, step=self.t_, loss_curve=self.loss_curve_)
+        n_epochs = 1 if incremental else self.max_iter
+        run_minibatch(problem, self._theta, X, Y, sw, n_epochs, state)
+        self.n_iter_, self.t_ = state.epoch, state.step
+        self._record_early_stopping(stopper)
+        if not incremental and not state.converged and not (stopper and stopper.count >= self.n_iter_no_change):
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and "
+                "the optimization hasn't converged yet. Increase max_iter or tol.",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _check_extra_params(self):
+        """Subclass hook for task-specific parameters (class_weight)."""
+
+    def _apply_class_weight(self, y, sw, dtype):
+        return sw
+
+    def _build(self, params, n_features, n_outputs, dtype):
+        self._layer_sizes = [n_features, *params.hidden, n_outputs]
+        self.n_outputs_ = n_outputs
+        network = build_network(self._layer_sizes, params.activation)
+        self._objective = Objective(network, self._make_loss())
+        self._theta = np.zeros(network.n_params, dtype=dtype)
+
+    def _init_theta(self, params, Y, sw):
+        """Book 8.4: random weights from ``init``; hidden biases constant; output
+        biases from the marginal statistics of the targets (or zero)."""
+        rng = np.random.default_rng(self._rng.integers(2**63))
+        coefs, intercepts = self._objective.network.coefs(self._theta)
+        for W, b in zip(coefs, intercepts):
+            W[...] = params.init(W.shape[0], W.shape[1], rng, W.dtype)
+            b[...] = self.hidden_bias_init
+        intercepts[-1][...] = 0.0
+        if self.output_bias_init == "marginal":
+            intercepts[-1][...] = self._marginal_bias(Y, sw)
+
+    def _set_coef_views(self):
+        self.coefs_, self.intercepts_ = self._objective.network.coefs(self._theta)
+
+    def _validation_split(self, X, Y, sw, y):
+        n = X.shape[0]
+        idx = np.arange(n)
+        stratify = self._stratify(y)
+        seed = int(self._rng.integers(np.iinfo(np.int32).max))
+        try:
+            tr, va = train_test_split(
+                idx, test_size=self.validation_fraction, random_state=seed, stratify=stratify
+            )
+        except ValueError:
+            tr, va = train_test_split(idx, test_size=self.validation_fraction, random_state=seed)
+        if len(tr) == 0 or len(va) == 0:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves an empty training "
+                f"or validation set with {n} samples; use early_stopping=False."
+            )
+        sws = (None, None) if sw is None else (sw[tr], sw[va])
+        return (X[tr], Y[tr], sws[0], y[tr], X[va], Y[va], sws[1], y[va])
+
+    def _stratify(self, y):
+        return None
+
+    def _callbacks(self, early, X_val, Y_val, sw_val, y_val, incremental):
+        if incremental:
+            return [], None
+        if not early:
+            return [LossPlateau(self.tol, self.n_iter_no_change)], None
+        w_val = None if sw_val is None else sw_val / sw_val.sum()
+        objective = self._objective
+
+        def val_loss(theta):
+            return objective.data_loss(theta, X_val, Y_val, w_val)
+
+        scoring = validate_mlp_params(self).scoring
+        val_score = None
+        if scoring != "loss":
+            def val_score(theta):
+                if sw_val is None:
+                    return scoring(self, X_val, y_val)
+                return scoring(self, X_val, y_val, sample_weight=sw_val)
+
+        stopper = EarlyStopping(val_loss, val_score, self.tol, self.n_iter_no_change)
+        return [stopper], stopper
+
+    def _record_early_stopping(self, stopper):
+        if stopper is None:
+            self.validation_scores_ = None
+            self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
+            self.best_iteration_ = None
+            self.best_t_ = None
+            return
+        self.validation_scores_ = stopper.scores
+        self.validation_loss_curve_ = stopper.losses
+        self.best_validation_score_ = stopper.best_score
+        self.best_iteration_ = stopper.best_iteration
+        self.best_t_ = stopper.best_step
+
+    def _grad_hooks(self):
+        hooks = []
+        if self.clip_norm is not None:
+            hooks.append(lambda g, c=float(self.clip_norm): clip_by_global_norm(g, c))
+        if self.clip_value is not None:
+            hooks.append(lambda g, c=float(self.clip_value): clip_by_value(g, c))
+        return hooks
+
+    # ------------------------------------------------------------- inference
+    def _forward(self, X):
+        check_is_fitted(self, "_theta")
+        X = validate_data(self, X, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, reset=False)
+        X = X.astype(self._theta.dtype, copy=False)
+        return self._objective.predict(self._theta, X)
+
+    # ------------------------------------------------------------- pickling
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("coefs_", None)
+        state.pop("intercepts_", None)
+        if "_objective" in state:
+            state["_objective"]._grad = None
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_theta" in self.__dict__:
+            self._set_coef_views()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
+    __doc__ = classifier_doc()
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="relu",
+        optimizer="adam",
+        learning_rate=None,
+        lr_schedule="constant",
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        n_iter_no_change=10,
+        alpha=1e-4,
+        init="glorot_uniform",
+        hidden_bias_init=0.0,
+        output_bias_init="marginal",
+        clip_norm=None,
+        clip_value=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        scoring="loss",
+        class_weight=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.alpha = alpha
+        self.init = init
+        self.hidden_bias_init = hidden_bias_init
+        self.output_bias_init = output_bias_init
+        self.clip_norm = clip_norm
+        self.clip_value = clip_value
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.scoring = scoring
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over (X, y), keeping the optimizer state between calls.
+
+        ``classes`` (all labels that will ever appear) is required on the first
+        call.  Early stopping is not used by partial_fit.
+        """
+        if not hasattr(self, "_theta"):
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"`classes={list(classes)}` is not the same as on the first call to "
+                f"partial_fit, which was {list(self.classes_)}."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _check_extra_params(self):
+        cw = self.class_weight
+        if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
+            raise ValueError(
+                f"Invalid value for parameter 'class_weight': {cw!r}. Allowed values are "
+                "None, 'balanced' or a dict {class_label: weight}."
+            )
+
+    def _encode_targets(self, y, first, classes):
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. Please change "
+                "the shape of y to (n_samples,), for example using ravel().",
+                DataConversionWarning,
+            )
+            y = y.ravel()
+        check_classification_targets(y)
+        if first:
+            lb = LabelBinarizer()
+            lb.fit(y if classes is None else (np.asarray(classes) if y.ndim == 1 else y))
+            if len(lb.classes_) < 2:
+                raise ValueError(
+                    "The classifier needs samples of at least 2 classes in the data, but "
+                    f"the data contain only one class: {lb.classes_[0]!r}."
+                )
+            self._label_binarizer = lb
+            self.classes_ = lb.classes_
+            self._multilabel = lb.y_type_.startswith("multilabel")
+            self._softmax = not self._multilabel and len(self.classes_) > 2
+        else:
+            unseen = set(np.unique(y)) - set(self.classes_) if y.ndim == 1 else set()
+            if unseen:
+                raise ValueError(
+                    f"y contains labels {sorted(unseen)} not seen in the first call "
+                    f"(classes_={list(self.classes_)})."
+                )
+        self._y_fit = y
+        return self._label_binarizer.transform(y)
+
+    def _make_loss(self):
+        return SoftmaxCrossEntropy() if self._softmax else SigmoidCrossEntropy()
+
+    def _marginal_bias(self, Y, sw):
+        """softmax(b) = class frequencies; sigmoid(b_k) = label frequencies (8.4)."""
+        w = None if sw is None else sw / sw.sum()
+        freq = Y.mean(axis=0) if w is None else w @ Y
+        freq = np.clip(freq, 1e-6, 1 - 1e-6)
+        if self._softmax:
+            return np.log(freq) - np.log(freq).mean()
+        return np.log(freq) - np.log1p(-freq)
+
+    def _apply_class_weight(self, y, sw, dtype):
+        if self.class_weight is None:
+            return sw
+        if self._multilabel:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        per_sample = cw[np.searchsorted(self.classes_, y)].astype(dtype)
+        return per_sample if sw is None else sw * per_sample
+
+    def _stratify(self, y):
+        if self._multilabel:
+            return None
+        return y
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes).
+
+        For multilabel targets, the independent per-label probabilities.
+        """
+        p = self._forward(X)
+        if self._softmax or self._multilabel:
+            return p
+        p = p.ravel()
+        return np.column_stack([1.0 - p, p])
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Most probable class (or label set for multilabel targets)."""
+        p = self._forward(X)
+        return self._label_binarizer.inverse_transform(p)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
+    __doc__ = regressor_doc()
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="relu",
+        optimizer="adam",
+        learning_rate=None,
+        lr_schedule="constant",
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        n_iter_no_change=10,
+        alpha=1e-4,
+        init="glorot_uniform",
+        hidden_bias_init=0.0,
+        output_bias_init="marginal",
+        clip_norm=None,
+        clip_value=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        scoring="loss",
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.alpha = alpha
+        self.init = init
+        self.hidden_bias_init = hidden_bias_init
+        self.output_bias_init = output_bias_init
+        self.clip_norm = clip_norm
+        self.clip_value = clip_value
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.scoring = scoring
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over (X, y), keeping the optimizer state between calls."""
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _encode_targets(self, y, first, classes):
+        y = np.asarray(y, dtype=np.float64)
+        self._y_1d = y.ndim == 1 if first else self._y_1d
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if not first and Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs but the model was fitted with {self.n_outputs_}."
+            )
+        return Y
+
+    def _make_loss(self):
+        return SquaredError()
+
+    def _marginal_bias(self, Y, sw):
+        """Identity output: the (weighted) mean of the targets (8.4)."""
+        return Y.mean(axis=0) if sw is None else (sw / sw.sum()) @ Y
+
+    def predict(self, X):
+        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
+        p = self._forward(X)
+        return p.ravel() if self._y_1d else p

@@ -1,0 +1,113 @@
+"""Base classes of the optimizer kinds.
+
+Optimizers are small picklable objects that follow the scikit-learn parameter
+protocol (``get_params``/``set_params``/``clone``), so they can be estimator
+parameters and be grid-searched through ``optimizer__<knob>``.  Their
+hyper-parameters are constructor arguments stored verbatim; their running
+state lives in attributes ending with ``_`` that :meth:`start` creates, so a
+started optimizer pickles mid-run and resumes exactly.
+
+Two families share the ``optimizer`` estimator parameter:
+
+* :class:`FirstOrderOptimizer` -- one minibatch update per :meth:`step`, on a
+  flat parameter vector ``theta`` updated **in place**, with a gradient callback
+  ``grad_fn(theta) -> (loss, grad)``.  The callback lets methods that need the
+  gradient somewhere other than at ``theta`` (Nesterov, Algorithm 8.3) ask for
+  it there instead of reformulating the iterates.
+* ``FullBatchOptimizer`` (second-order and line-search methods) -- minimizes a
+  deterministic full-batch objective; see :mod:`sklreg.optim.batch`.
+
+The learning rate never lives on the optimizer object: it is the estimator's
+``learning_rate`` (``None`` means ``default_learning_rate`` of the class),
+multiplied by the schedule's factor and passed to every :meth:`step`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from .._registry import OPTIMIZERS
+from .._validation import check_interval
+
+__all__ = ["Optimizer", "FirstOrderOptimizer"]
+
+
+class Optimizer(BaseEstimator):
+    """Common base of every optimizer (first-order and full-batch)."""
+
+    #: learning rate used when the estimator's ``learning_rate`` is None
+    default_learning_rate: float = 0.01
+    #: False for methods without a global step size (e.g. L-BFGS line searches)
+    uses_learning_rate: bool = True
+    #: True for methods that need deterministic full-batch objectives
+    full_batch: bool = False
+
+    def _validate(self):
+        """Check the hyper-parameters; raise ValueError naming the bad one.
+
+        Subclasses with knobs override this and call :meth:`_check`."""
+
+    def _check(self, name, low=None, high=None, closed="left", integer=False):
+        """Check hyper-parameter ``name`` lies in the interval; message names it."""
+        check_interval(
+            name, getattr(self, name), low, high, closed=closed, integer=integer,
+            owner=f"{type(self).__name__} parameter",
+        )
+
+
+class FirstOrderOptimizer(Optimizer):
+    """Base class of minibatch optimizers (book section 8.3 and 8.5).
+
+    Subclasses implement ``_allocate(theta)`` (create the state arrays, named
+    with a trailing underscore) and ``_step(theta, grad_fn, lr) -> loss`` (one
+    update of ``theta`` in place).
+
+    Usage on any flat parameter vector::
+
+        opt = Adam().start(theta)
+        for batch in batches:
+            loss = opt.step(theta, lambda th: loss_and_grad(th, batch), lr=1e-3)
+
+    ``grad_fn(theta) -> (loss, grad)`` may return a buffer it reuses on the next
+    call; optimizers consume ``grad`` before calling ``grad_fn`` again and never
+    keep a reference to it.
+
+    Attributes
+    ----------
+    t_ : int
+        Number of updates done since :meth:`start`.
+    """
+
+    def start(self, theta):
+        """Reset the state for the parameter vector ``theta``; returns self."""
+        self._validate()
+        self.t_ = 0
+        self._allocate(np.asarray(theta))
+        return self
+
+    def step(self, theta, grad_fn, lr):
+        """Apply one update to ``theta`` in place and return the minibatch loss.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Parameters, updated in place.
+        grad_fn : callable
+            ``grad_fn(point) -> (loss, grad)``, the minibatch objective and its
+            gradient at ``point`` (an array shaped like ``theta``).
+        lr : float
+            Current learning rate (after the schedule).
+        """
+        loss = self._step(theta, grad_fn, lr)
+        self.t_ += 1
+        return loss
+
+    def _allocate(self, theta):
+        raise NotImplementedError
+
+    def _step(self, theta, grad_fn, lr):
+        raise NotImplementedError
+
+
+OPTIMIZERS.base = Optimizer

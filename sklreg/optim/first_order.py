@@ -1,0 +1,435 @@
+"""Minibatch (first-order) optimizers of the Deep Learning book, chapter 8.
+
+One class per algorithm box: SGD (8.1), momentum (8.2), Nesterov momentum
+(8.3), AdaGrad (8.4), RMSProp (8.5), RMSProp with Nesterov momentum (8.6),
+Adam (8.7) and the draft's AdaDelta (draft 8.8).  Each follows its box
+literally (no algebraic reformulation); where the usual libraries differ, the
+class docstring says how.  The book's ``epsilon`` is the learning rate ``lr``
+passed to :meth:`~sklreg.optim.base.FirstOrderOptimizer.step` and its ``delta``
+is the ``epsilon`` knob (scikit-learn's name).
+
+Hot-loop conventions (one step per minibatch, on ~1e5 parameters):
+
+* every state array and a scratch buffer are allocated once in ``start``, with
+  the dtype of ``theta`` (float32 parameters keep float32 state);
+* updates use in-place ufuncs (``out=``, ``*=``, ``+=``) and Python-float
+  scalars, so a step allocates no array;
+* ``grad_fn(point) -> (loss, grad)`` is called once per step.  ``grad`` may be
+  a buffer that the caller reuses on its next call: it is consumed before
+  ``grad_fn`` is called again and no reference to it is kept.  The caller gives
+  up ``grad`` to the optimizer, which **may overwrite it** (the optimizers of
+  this module only read it, but callers must not rely on that).  The point
+  passed to ``grad_fn`` is ``theta`` itself or, for the Nesterov methods, a
+  scratch buffer that the next step overwrites: copy it to keep it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._registry import OPTIMIZERS
+from .base import FirstOrderOptimizer
+
+__all__ = [
+    "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "RMSPropNesterov",
+    "Adam", "AdaDelta",
+]
+
+
+def _ema_sq(r, g, rho, buf):
+    """``r <- rho * r + (1 - rho) * g * g`` in place, ``buf`` as scratch."""
+    r *= rho
+    np.multiply(g, g, out=buf)
+    buf *= 1.0 - rho
+    r += buf
+
+
+@OPTIMIZERS.register("sgd")
+class SGD(FirstOrderOptimizer):
+    """Stochastic gradient descent, Algorithm 8.1 (book section 8.3.1).
+
+    ``theta <- theta - lr * g`` with ``g`` the minibatch gradient at ``theta``.
+    Same as ``torch.optim.SGD`` without momentum and scikit-learn's ``'sgd'``
+    solver with ``momentum=0``.  No knobs; state: the step counter ``t_``.
+    """
+
+    default_learning_rate = 0.01
+
+    def _allocate(self, theta):
+        self._buf = np.empty_like(theta)
+
+    def _step(self, theta, grad_fn, lr):
+        loss, g = grad_fn(theta)
+        np.multiply(g, float(lr), out=self._buf)
+        theta -= self._buf
+        return loss
+
+
+class _MomentumBase(FirstOrderOptimizer):
+    """Knob, validation and state shared by Momentum and Nesterov."""
+
+    def __init__(self, momentum=0.9):
+        self.momentum = momentum
+
+    def _validate(self):
+        self._check("momentum", 0.0, 1.0, closed="left")
+
+    def _allocate(self, theta):
+        self.velocity_ = np.zeros_like(theta)
+        self._buf = np.empty_like(theta)
+
+
+@OPTIMIZERS.register("momentum")
+class Momentum(_MomentumBase):
+    """SGD with (heavy-ball) momentum, Algorithm 8.2 (book section 8.3.2).
+
+    ``v <- momentum * v - lr * g``; ``theta <- theta + v``, ``v`` starting at 0.
+    The velocity holds learning-rate-scaled steps, as in the book and
+    scikit-learn; ``torch.optim.SGD`` instead keeps ``b <- momentum * b + g`` and
+    steps by ``-lr * b``, which is the same only while ``lr`` is constant.
+    With a constant gradient the step tends to ``lr * |g| / (1 - momentum)``
+    (equation 8.17).
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        Decay ``alpha`` of the velocity, in [0, 1).
+
+    Attributes
+    ----------
+    velocity_ : ndarray
+        Velocity ``v``.
+    """
+
+    default_learning_rate = 0.01
+
+    def _step(self, theta, grad_fn, lr):
+        loss, g = grad_fn(theta)
+        v, buf = self.velocity_, self._buf
+        v *= float(self.momentum)
+        np.multiply(g, float(lr), out=buf)
+        v -= buf
+        theta += v
+        return loss
+
+
+@OPTIMIZERS.register("nesterov")
+class Nesterov(_MomentumBase):
+    """SGD with Nesterov momentum, Algorithm 8.3 (book section 8.3.3).
+
+    Interim point ``theta~ = theta + momentum * v``; ``g`` = gradient **at
+    theta~**; ``v <- momentum * v - lr * g``; ``theta <- theta + v``.
+    The gradient is really evaluated at the interim point (``grad_fn`` is
+    called with it), as in the book and Sutskever et al. (2013).  scikit-learn
+    and ``torch.optim.SGD(nesterov=True)`` use the reformulation that stores the
+    look-ahead point as the parameters and evaluates the gradient there; their
+    iterates are the interim points of this class, not its ``theta``.
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        Decay ``alpha`` of the velocity, in [0, 1).
+
+    Attributes
+    ----------
+    velocity_ : ndarray
+        Velocity ``v``.
+    """
+
+    default_learning_rate = 0.01
+
+    def _step(self, theta, grad_fn, lr):
+        v, buf, mu = self.velocity_, self._buf, float(self.momentum)
+        np.multiply(v, mu, out=buf)
+        buf += theta                      # interim point theta~
+        loss, g = grad_fn(buf)
+        v *= mu
+        np.multiply(g, float(lr), out=buf)
+        v -= buf
+        theta += v
+        return loss
+
+
+@OPTIMIZERS.register("adagrad")
+class AdaGrad(FirstOrderOptimizer):
+    """AdaGrad, Algorithm 8.4 (book section 8.5.1; Duchi et al., 2011).
+
+    ``r <- r + g * g``; ``theta <- theta - lr / (epsilon + sqrt(r)) * g``
+    (element-wise, ``r`` starting at 0).  ``epsilon`` (the book's delta) is added
+    **outside** the square root, as in the book and ``torch.optim.Adagrad``
+    (default 1e-10 there; its ``lr_decay`` and initial accumulator are absent).
+
+    Parameters
+    ----------
+    epsilon : float, default=1e-7
+        Small constant ``delta`` > 0 for numerical stability.
+
+    Attributes
+    ----------
+    grad_sq_sum_ : ndarray
+        Accumulated squared gradients ``r``.
+    """
+
+    default_learning_rate = 0.01
+
+    def __init__(self, epsilon=1e-7):
+        self.epsilon = epsilon
+
+    def _validate(self):
+        self._check("epsilon", 0.0, None, closed="neither")
+
+    def _allocate(self, theta):
+        self.grad_sq_sum_ = np.zeros_like(theta)
+        self._buf = np.empty_like(theta)
+
+    def _step(self, theta, grad_fn, lr):
+        loss, g = grad_fn(theta)
+        r, buf = self.grad_sq_sum_, self._buf
+        np.multiply(g, g, out=buf)
+        r += buf
+        np.sqrt(r, out=buf)
+        buf += float(self.epsilon)
+        np.divide(float(lr), buf, out=buf)
+        buf *= g
+        theta -= buf
+        return loss
+
+
+@OPTIMIZERS.register("rmsprop")
+class RMSProp(FirstOrderOptimizer):
+    """RMSProp, Algorithm 8.5 (book section 8.5.2; Hinton, 2012).
+
+    ``r <- rho * r + (1 - rho) * g * g``;
+    ``theta <- theta - lr / sqrt(epsilon + r) * g`` (``r`` starting at 0).
+    ``epsilon`` (the book's delta) is **inside** the square root, as in the
+    book; ``torch.optim.RMSprop`` and Keras add it outside
+    (``sqrt(r) + eps``) and torch's default decay is ``alpha=0.99``.  No bias
+    correction: ``r_t = (1 - rho**t) g**2`` for a constant gradient.
+
+    Parameters
+    ----------
+    rho : float, default=0.9
+        Decay rate of the moving average of squared gradients, in [0, 1).
+    epsilon : float, default=1e-6
+        Small constant ``delta`` > 0 added to ``r`` under the square root.
+
+    Attributes
+    ----------
+    grad_sq_avg_ : ndarray
+        Moving average ``r`` of the squared gradients.
+    """
+
+    default_learning_rate = 0.001
+
+    def __init__(self, rho=0.9, epsilon=1e-6):
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def _validate(self):
+        self._check("rho", 0.0, 1.0, closed="left")
+        self._check("epsilon", 0.0, None, closed="neither")
+
+    def _allocate(self, theta):
+        self.grad_sq_avg_ = np.zeros_like(theta)
+        self._buf = np.empty_like(theta)
+
+    def _step(self, theta, grad_fn, lr):
+        loss, g = grad_fn(theta)
+        r, buf, rho = self.grad_sq_avg_, self._buf, float(self.rho)
+        _ema_sq(r, g, rho, buf)
+        np.add(r, float(self.epsilon), out=buf)
+        np.sqrt(buf, out=buf)
+        np.divide(float(lr), buf, out=buf)
+        buf *= g
+        theta -= buf
+        return loss
+
+
+@OPTIMIZERS.register("rmsprop_nesterov")
+class RMSPropNesterov(FirstOrderOptimizer):
+    """RMSProp with Nesterov momentum, Algorithm 8.6 (book section 8.5.2).
+
+    Interim point ``theta~ = theta + momentum * v``; ``g`` = gradient **at
+    theta~**; ``r <- rho * r + (1 - rho) * g * g``;
+    ``v <- momentum * v - lr / sqrt(epsilon + r) * g``; ``theta <- theta + v``.
+    The book prints no ``delta`` in this box (division by zero where ``r`` is
+    0); ``epsilon`` is added inside the square root exactly as in
+    :class:`RMSProp`.  ``torch.optim.RMSprop(momentum=...)`` uses heavy-ball
+    momentum on the rescaled gradient at ``theta``, with eps outside the root.
+
+    Parameters
+    ----------
+    rho : float, default=0.9
+        Decay rate of the moving average of squared gradients, in [0, 1).
+    momentum : float, default=0.9
+        Decay ``alpha`` of the velocity, in [0, 1).
+    epsilon : float, default=1e-6
+        Small constant > 0 added to ``r`` under the square root (not in book).
+
+    Attributes
+    ----------
+    velocity_ : ndarray
+        Velocity ``v``.
+    grad_sq_avg_ : ndarray
+        Moving average ``r`` of the squared gradients.
+    """
+
+    default_learning_rate = 0.001
+
+    def __init__(self, rho=0.9, momentum=0.9, epsilon=1e-6):
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+
+    def _validate(self):
+        self._check("rho", 0.0, 1.0, closed="left")
+        self._check("momentum", 0.0, 1.0, closed="left")
+        self._check("epsilon", 0.0, None, closed="neither")
+
+    def _allocate(self, theta):
+        self.velocity_ = np.zeros_like(theta)
+        self.grad_sq_avg_ = np.zeros_like(theta)
+        self._buf = np.empty_like(theta)
+
+    def _step(self, theta, grad_fn, lr):
+        v, r, buf = self.velocity_, self.grad_sq_avg_, self._buf
+        mu, rho = float(self.momentum), float(self.rho)
+        np.multiply(v, mu, out=buf)
+        buf += theta                      # interim point theta~
+        loss, g = grad_fn(buf)
+        _ema_sq(r, g, rho, buf)
+        np.add(r, float(self.epsilon), out=buf)
+        np.sqrt(buf, out=buf)
+        np.divide(float(lr), buf, out=buf)
+        buf *= g
+        v *= mu
+        v -= buf
+        theta += v
+        return loss
+
+
+@OPTIMIZERS.register("adam")
+class Adam(FirstOrderOptimizer):
+    """Adam, Algorithm 8.7 (book section 8.5.3; Kingma and Ba, 2014).
+
+    ``t <- t + 1``; ``s <- beta_1 s + (1 - beta_1) g``;
+    ``r <- beta_2 r + (1 - beta_2) g * g``; ``s^ = s / (1 - beta_1**t)``;
+    ``r^ = r / (1 - beta_2**t)``; ``theta <- theta - lr * s^ / (sqrt(r^) + epsilon)``.
+    ``epsilon`` is added to the bias-corrected ``sqrt(r^)``, as in the book and
+    ``torch.optim.Adam``.  scikit-learn's ``AdamOptimizer`` folds the
+    corrections into the learning rate and adds ``epsilon`` to the uncorrected
+    ``sqrt(r)``, which is a larger effective epsilon in early steps.
+
+    Parameters
+    ----------
+    beta_1 : float, default=0.9
+        Decay rate ``rho_1`` of the first-moment estimate, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate ``rho_2`` of the second-moment estimate, in [0, 1).
+    epsilon : float, default=1e-8
+        Small constant ``delta`` >= 0 (0 divides 0 by 0 where ``g`` stays 0).
+
+    Attributes
+    ----------
+    first_moment_ : ndarray
+        Biased first-moment estimate ``s``.
+    second_moment_ : ndarray
+        Biased (uncentered) second-moment estimate ``r``.
+    t_ : int
+        Number of updates done (the ``t`` of the bias corrections).
+    """
+
+    default_learning_rate = 0.001
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def _validate(self):
+        self._check("beta_1", 0.0, 1.0, closed="left")
+        self._check("beta_2", 0.0, 1.0, closed="left")
+        self._check("epsilon", 0.0, None, closed="left")
+
+    def _allocate(self, theta):
+        self.first_moment_ = np.zeros_like(theta)
+        self.second_moment_ = np.zeros_like(theta)
+        self._buf = np.empty_like(theta)
+
+    def _step(self, theta, grad_fn, lr):
+        loss, g = grad_fn(theta)
+        s, r, buf = self.first_moment_, self.second_moment_, self._buf
+        b1, b2 = float(self.beta_1), float(self.beta_2)
+        t = self.t_ + 1                   # base class increments t_ afterwards
+        s *= b1
+        np.multiply(g, 1.0 - b1, out=buf)
+        s += buf
+        _ema_sq(r, g, b2, buf)
+        np.multiply(r, 1.0 / (1.0 - b2**t), out=buf)     # r^
+        np.sqrt(buf, out=buf)
+        buf += float(self.epsilon)
+        np.divide(s, buf, out=buf)
+        buf *= float(lr) / (1.0 - b1**t)                 # lr * s^ / (...)
+        theta -= buf
+        return loss
+
+
+@OPTIMIZERS.register("adadelta")
+class AdaDelta(FirstOrderOptimizer):
+    """AdaDelta, draft Algorithm 8.8 (draft section 8.4.4; Zeiler, 2012).
+
+    ``r <- rho r + (1 - rho) g * g``;
+    ``dtheta = -sqrt(s + epsilon) / sqrt(r + epsilon) * g``;
+    ``s <- rho s + (1 - rho) dtheta * dtheta``; ``theta <- theta + lr * dtheta``.
+    The book's AdaDelta has no learning rate; here ``lr`` is a multiplier with
+    ``default_learning_rate = 1.0``, so ``lr=1`` is exactly the book's algorithm.
+    ``s`` accumulates the book's ``dtheta`` *before* the multiplier (as in
+    ``torch.optim.Adadelta``, whose default ``rho`` is 0.9), so ``lr`` scales
+    the steps without feeding back into their RMS estimate.
+
+    Parameters
+    ----------
+    rho : float, default=0.95
+        Decay rate of both moving averages, in [0, 1).
+    epsilon : float, default=1e-6
+        Constant > 0 under both square roots; it also sets the size of the
+        first steps (``sqrt(epsilon)`` units), so it cannot be 0.
+
+    Attributes
+    ----------
+    grad_sq_avg_ : ndarray
+        Moving average ``r`` of the squared gradients.
+    step_sq_avg_ : ndarray
+        Moving average ``s`` of the squared (unscaled) updates ``dtheta``.
+    """
+
+    default_learning_rate = 1.0
+
+    def __init__(self, rho=0.95, epsilon=1e-6):
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def _validate(self):
+        self._check("rho", 0.0, 1.0, closed="left")
+        self._check("epsilon", 0.0, None, closed="neither")
+
+    def _allocate(self, theta):
+        self.grad_sq_avg_ = np.zeros_like(theta)
+        self.step_sq_avg_ = np.zeros_like(theta)
+        self._buf = np.empty_like(theta)
+        self._buf2 = np.empty_like(theta)
+
+    def _step(self, theta, grad_fn, lr):
+        loss, g = grad_fn(theta)
+        r, s, buf, buf2 = self.grad_sq_avg_, self.step_sq_avg_, self._buf, self._buf2
+        rho, eps = float(self.rho), float(self.epsilon)
+        _ema_sq(r, g, rho, buf)
+        np.add(s, eps, out=buf)
+        np.add(r, eps, out=buf2)
+        np.divide(buf, buf2, out=buf)
+        np.sqrt(buf, out=buf)             # sqrt(s + eps) / sqrt(r + eps)
+        buf *= g                          # buf = -dtheta
+        _ema_sq(s, buf, rho, buf2)        # s from the unscaled dtheta
+        buf *= float(lr)
+        theta -= buf
+        return loss
