@@ -71,10 +71,14 @@ class EarlyStopping(Callback):
     val_score : callable theta -> float or None
         Score to maximize; None monitors ``-val_loss``.
     tol : float
-    patience : int
+    patience : int or inf
+    restore_best : bool
+        Write the best parameters back at the end (False: monitor only).
     """
 
-    def __init__(self, val_loss, val_score, tol, patience):
+    def __init__(self, val_loss, val_score, tol, patience, restore_best=True):
+        self.restore_best = restore_best
+        self.stopped = False
         self.val_loss = val_loss
         self.val_score = val_score
         self.tol = tol
@@ -101,8 +105,9 @@ class EarlyStopping(Callback):
             self.count = 0
         else:
             self.count += 1
-        return self.count >= self.patience
+        self.stopped = self.count >= self.patience
+        return self.stopped
 
     def on_train_end(self, state, theta):
-        if self.best_theta is not None:
+        if self.restore_best and self.best_theta is not None:
             theta[...] = self.best_theta

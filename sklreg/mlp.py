@@ -72,7 +72,7 @@ class _BaseMLP(BaseEstimator):
     _doc_link_module = "sklreg"
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the network on (X, y) for up to ``max_iter`` epochs.
 
         Parameters
@@ -82,14 +82,31 @@ class _BaseMLP(BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
             Each minibatch objective is the weighted mean of per-sample losses.
+        X_val, y_val : array-like, default=None
+            A validation set of your own (book 7.8).  It replaces the internal
+            ``validation_fraction`` split: with ``early_stopping=True`` it drives
+            Algorithm 7.1; otherwise it is only monitored
+            (``validation_loss_curve_``, ``validation_scores_``) and training
+            runs to convergence.  These are fit metadata: inside a
+            ``Pipeline`` pass ``mlp__X_val=...`` (or, with metadata routing
+            enabled, request them with ``set_fit_request(X_val=True, y_val=True)``).
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = None
+        if X_val is not None or y_val is not None:
+            if X_val is None or y_val is None:
+                raise ValueError("X_val and y_val must be given together.")
+            validation = (X_val, y_val, sample_weight_val)
+        elif sample_weight_val is not None:
+            raise ValueError("sample_weight_val was given without X_val and y_val.")
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, incremental, classes=None, validation=None):
         params = validate_mlp_params(self)
         self._check_extra_params()
         first = not hasattr(self, "_theta") or not (incremental or self.warm_start)
@@ -122,7 +139,9 @@ class _BaseMLP(BaseEstimator):
 
         early = self.early_stopping and not incremental
         X_val = Y_val = sw_val = y_val = None
-        if early:
+        if validation is not None:
+            X_val, Y_val, sw_val, y_val = self._check_validation(validation, dtype)
+        elif early:
             X, Y, sw, y, X_val, Y_val, sw_val, y_val = self._validation_split(X, Y, sw, y)
         rng_loop = np.random.default_rng(self._rng.integers(2**63))
         noise_rng = np.random.default_rng(self._rng.integers(2**63))
@@ -155,7 +174,7 @@ class _BaseMLP(BaseEstimator):
         run_minibatch(problem, self._theta, X, Y, sw, n_epochs, state)
         self.n_iter_, self.t_ = state.epoch, state.step
         self._record_early_stopping(stopper)
-        if not incremental and not state.converged and not (stopper and stopper.count >= self.n_iter_no_change):
+        if not incremental and not state.converged and not (stopper and stopper.stopped):
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and "
                 "the optimization hasn't converged yet. Increase max_iter or tol.",
@@ -210,13 +229,30 @@ class _BaseMLP(BaseEstimator):
         sws = (None, None) if sw is None else (sw[tr], sw[va])
         return (X[tr], Y[tr], sws[0], y[tr], X[va], Y[va], sws[1], y[va])
 
+    def _check_validation(self, validation, dtype):
+        """Validate a user validation set like predict input; encode its targets."""
+        X_val, y_val, sw_val = validation
+        X_val = validate_data(
+            self, X_val, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, reset=False
+        ).astype(dtype, copy=False)
+        if sp.issparse(X_val):
+            X_val = X_val.tocsr()
+        y_val = np.asarray(y_val)
+        if y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(
+                f"X_val has {X_val.shape[0]} rows but y_val has {y_val.shape[0]}."
+            )
+        Y_val = self._encode_validation_targets(y_val).astype(dtype, copy=False)
+        sw_val = _check_sample_weight(sw_val, X_val.shape[0], dtype)
+        return X_val, Y_val, sw_val, y_val
+
     def _stratify(self, y):
         return None
 
     def _callbacks(self, early, X_val, Y_val, sw_val, y_val, incremental):
         if incremental:
             return [], None
-        if not early:
+        if X_val is None:
             return [LossPlateau(self.tol, self.n_iter_no_change)], None
         w_val = None if sw_val is None else sw_val / sw_val.sum()
         objective = self._objective
@@ -232,6 +268,9 @@ class _BaseMLP(BaseEstimator):
                     return scoring(self, X_val, y_val)
                 return scoring(self, X_val, y_val, sample_weight=sw_val)
 
+        if not early:  # user validation set, monitored only
+            stopper = EarlyStopping(val_loss, val_score, self.tol, np.inf, restore_best=False)
+            return [LossPlateau(self.tol, self.n_iter_no_change), stopper], stopper
         stopper = EarlyStopping(val_loss, val_score, self.tol, self.n_iter_no_change)
         return [stopper], stopper
 
@@ -393,6 +432,18 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         self._y_fit = y
         return self._label_binarizer.transform(y)
 
+    def _encode_validation_targets(self, y_val):
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = y_val.ravel()
+        if y_val.ndim == 1:
+            unseen = set(np.unique(y_val)) - set(self.classes_)
+            if unseen:
+                raise ValueError(
+                    f"y_val contains labels {sorted(unseen, key=str)} not in the training "
+                    f"classes {list(self.classes_)}."
+                )
+        return self._label_binarizer.transform(y_val)
+
     def _make_loss(self):
         return SoftmaxCrossEntropy() if self._softmax else SigmoidCrossEntropy()
 
@@ -509,6 +560,15 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         if not first and Y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {Y.shape[1]} outputs but the model was fitted with {self.n_outputs_}."
+            )
+        return Y
+
+    def _encode_validation_targets(self, y_val):
+        Y = np.asarray(y_val, dtype=np.float64)
+        Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
+        if Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y_val has {Y.shape[1]} outputs but the model has {self.n_outputs_}."
             )
         return Y
 
