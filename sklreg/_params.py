@@ -76,6 +76,7 @@ def validate_mlp_params(est):
     check_interval("tol", est.tol, 0.0, None)
     check_interval("n_iter_no_change", est.n_iter_no_change, 1, None, integer=True)
     v.alpha = check_per_layer("alpha", est.alpha, n_weight_layers)
+    _validate_norm_params(est, v, n_weight_layers)  # l1, weight decay mode, max-norm
     v.init = INITIALIZERS.resolve(est.init, "init")
     if not isinstance(est.hidden_bias_init, Real) or not np.isfinite(est.hidden_bias_init):
         raise ValueError(
@@ -91,3 +92,53 @@ def validate_mlp_params(est):
     check_bool("warm_start", est.warm_start)
     check_interval("verbose", est.verbose, 0, None, integer=True)
     return v
+
+
+def _validate_norm_params(est, v, n_weight_layers):
+    """Book 7.1-7.2 norm penalties and constraints: ``l1``, ``l1_method``,
+    ``weight_decay_mode``, ``max_norm``, ``max_norm_scope`` (``l2_reference`` is
+    checked against the architecture in ``fit``)."""
+    v.l1 = check_per_layer("l1", est.l1, n_weight_layers)
+    v.l1_method = check_options("l1_method", est.l1_method, ["proximal", "subgradient"])
+    v.weight_decay_mode = check_options(
+        "weight_decay_mode", est.weight_decay_mode, ["l2", "decoupled"]
+    )
+    v.max_norm_scope = check_options("max_norm_scope", est.max_norm_scope, ["unit", "layer"])
+    mn = est.max_norm
+    if mn is None or isinstance(mn, Real) and not isinstance(mn, bool):
+        if mn is not None:
+            check_interval("max_norm", mn, 0.0, None, closed="neither")
+        v.max_norm = None if mn is None else [float(mn)] * n_weight_layers
+    else:
+        try:
+            values = list(mn)
+        except TypeError:
+            values = None
+        if values is None or len(values) != n_weight_layers:
+            raise ValueError(
+                f"Invalid value for parameter 'max_norm': {mn!r}. It must be None, a "
+                f"positive float or a sequence of {n_weight_layers} values (one per "
+                "weight matrix, each a positive float or None for unconstrained)."
+            )
+        for i, c in enumerate(values):
+            if c is not None:
+                check_interval(f"max_norm[{i}]", c, 0.0, None, closed="neither")
+        values = [None if c is None else float(c) for c in values]
+        v.max_norm = None if all(c is None for c in values) else values
+    if getattr(v.optimizer, "full_batch", False):
+        # the projections/prox/decay are per-update step hooks of the minibatch loop
+        name = getattr(v.optimizer, "_registry_name", type(v.optimizer).__name__)
+        clash = [
+            (v.max_norm is not None, "max_norm", "leave max_norm=None"),
+            (any(v.l1) and v.l1_method == "proximal", "l1_method='proximal'",
+             "use l1_method='subgradient'"),
+            (any(v.alpha) and v.weight_decay_mode == "decoupled",
+             "weight_decay_mode='decoupled'", "use weight_decay_mode='l2'"),
+        ]
+        for bad, what, fix in clash:
+            if bad:
+                raise ValueError(
+                    f"{what} is applied after every minibatch update and cannot be "
+                    f"combined with the full-batch optimizer={name!r} (full_batch=True); "
+                    f"{fix} or choose a first-order optimizer."
+                )

@@ -31,6 +31,8 @@ class LoopState:
     loss_curve: list = field(default_factory=list)
     monitor: float = np.nan  # loss the plateau schedule watches (validation if any)
     converged: bool = False
+    # parameters to evaluate/predict with instead of the raw iterate (averaging)
+    eval_theta: np.ndarray | None = None
 
 
 @dataclass
@@ -49,6 +51,11 @@ class MinibatchProblem:
     step_hooks: list = field(default_factory=list)
     callbacks: list = field(default_factory=list)
     verbose: int = 0
+    # sampler(epoch, rng) -> row indices of the epoch, in order (curriculum);
+    # None: all rows, permuted when shuffle
+    sampler: object = None
+    # stop after this many updates in total (Algorithm 7.2 retraining in updates)
+    max_steps: int | None = None
 
 
 def _check_finite(loss, state):
@@ -91,9 +98,15 @@ def run_minibatch(problem, theta, X, Y, sw, n_epochs, state):
     for cb in p.callbacks:
         cb.on_train_begin(state, theta)
     for _ in range(n_epochs):
-        order = p.rng.permutation(n) if p.shuffle else None
+        if p.sampler is not None:
+            order = p.sampler(state.epoch, p.rng)
+        else:
+            order = p.rng.permutation(n) if p.shuffle else None
+        n_rows = n if order is None else len(order)
         total_loss = total_weight = 0.0
-        for start in range(0, n, bs):
+        for start in range(0, n_rows, bs):
+            if p.max_steps is not None and state.step >= p.max_steps:
+                break
             if order is None:
                 idx = slice(start, min(start + bs, n))
                 Xb, Yb = X[idx], Y[idx]
@@ -130,7 +143,7 @@ def run_minibatch(problem, theta, X, Y, sw, n_epochs, state):
             if state.monitor is not epoch_loss:
                 msg += f", validation loss = {state.monitor:.8f}"
             print(msg)
-        if any(stop):
+        if any(stop) or (p.max_steps is not None and state.step >= p.max_steps):
             break
     for cb in p.callbacks:
         cb.on_train_end(state, theta)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Callback", "LossPlateau", "EarlyStopping"]
+__all__ = ["Callback", "LossPlateau", "EarlyStopping", "ParameterAveraging"]
 
 
 class Callback:
@@ -92,6 +92,12 @@ class EarlyStopping(Callback):
         self.count = 0
 
     def on_epoch_end(self, state, theta):
+        # evaluate the parameters used for prediction (averaged ones, if any);
+        # they are swapped into theta so scorers calling predict see them
+        saved = None
+        if state.eval_theta is not None:
+            saved = theta.copy()
+            theta[...] = state.eval_theta
         loss = float(self.val_loss(theta))
         score = -loss if self.val_score is None else float(self.val_score(theta))
         self.losses.append(loss)
@@ -105,9 +111,64 @@ class EarlyStopping(Callback):
             self.count = 0
         else:
             self.count += 1
+        if saved is not None:
+            theta[...] = saved
         self.stopped = self.count >= self.patience
         return self.stopped
 
     def on_train_end(self, state, theta):
         if self.restore_best and self.best_theta is not None:
             theta[...] = self.best_theta
+
+
+class ParameterAveraging(Callback):
+    """Polyak averaging and its exponential variant (book 8.7.3).
+
+    Used both as a per-update step hook (``__call__(theta, lr)``) and as a
+    callback.  From the end of epoch ``start`` on, it keeps
+
+    * ``'polyak'``: the arithmetic mean of the iterates,
+      ``avg <- avg + (theta - avg) / k`` after the k-th averaged update
+      (Polyak & Juditsky, 1992);
+    * ``'ema'``: the exponentially decaying running average
+      ``avg <- decay * avg + (1 - decay) * theta`` (started at the first
+      averaged iterate, so no bias correction is needed).
+
+    Training continues from the raw iterate; the average is what validation
+    sees (``state.eval_theta``) and what the fit returns.
+    """
+
+    def __init__(self, kind, start, decay):
+        self.kind = kind
+        self.start = start
+        self.decay = decay
+        self.average = None
+        self.count = 0
+        self._state = None
+
+    def on_train_begin(self, state, theta):
+        self._state = state
+        self._epoch0 = state.epoch
+        self.active = self.start == 0
+
+    def __call__(self, theta, lr):
+        if not self.active:
+            return
+        self.count += 1
+        if self.average is None:
+            self.average = theta.copy()
+            self._state.eval_theta = self.average
+        elif self.kind == "polyak":
+            self.average += (theta - self.average) * (1.0 / self.count)
+        else:
+            self.average *= self.decay
+            self.average += (1.0 - self.decay) * theta
+
+    def on_epoch_end(self, state, theta):
+        if not self.active and state.epoch - self._epoch0 >= self.start:
+            self.active = True
+        return False
+
+    def on_train_end(self, state, theta):
+        if self.average is not None:
+            theta[...] = self.average

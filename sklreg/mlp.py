@@ -33,7 +33,7 @@ from .callbacks import EarlyStopping, LossPlateau
 from .losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .network import build_network
 from .optim.clipping import clip_by_global_norm, clip_by_value
-from .penalties import L2Penalty
+from .penalties import build_norm_regularizers, resolve_reference
 
 __all__ = ["MLPRegularizedClassifier", "MLPRegularizedRegressor"]
 
@@ -134,7 +134,12 @@ class _BaseMLP(BaseEstimator):
                 "or partial_fit the architecture must stay the same "
                 f"({tuple(self._layer_sizes[1:-1])})."
             )
-        self._objective.penalties = [L2Penalty(params.alpha).bind(self._objective.layout)]
+        layout = self._objective.layout
+        reference = resolve_reference(self.l2_reference, layout, self._theta.dtype)
+        # book 7.1-7.2: L2/L1/tied penalties; prox, decoupled decay, max-norm as step hooks
+        self._objective.penalties, norm_hooks = build_norm_regularizers(
+            params, layout, self._theta, reference
+        )
         self._set_coef_views()
 
         early = self.early_stopping and not incremental
@@ -143,36 +148,12 @@ class _BaseMLP(BaseEstimator):
             X_val, Y_val, sw_val, y_val = self._check_validation(validation, dtype)
         elif early:
             X, Y, sw, y, X_val, Y_val, sw_val, y_val = self._validation_split(X, Y, sw, y)
-        rng_loop = np.random.default_rng(self._rng.integers(2**63))
-        noise_rng = np.random.default_rng(self._rng.integers(2**63))
-
         keep_state = incremental and hasattr(self, "optimizer_") and not first
-        if not keep_state:
-            self.optimizer_ = params.optimizer.start(self._theta)
-        n = X.shape[0]
-        batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
-        steps_per_epoch = -(-n // batch_size)
-        if not keep_state:
-            self.lr_schedule_ = params.schedule.start(steps_per_epoch, self.max_iter)
-
         callbacks, stopper = self._callbacks(early, X_val, Y_val, sw_val, y_val, incremental)
-        problem = MinibatchProblem(
-            objective=self._objective,
-            optimizer=self.optimizer_,
-            schedule=self.lr_schedule_,
-            learning_rate=params.learning_rate,
-            batch_size=batch_size,
-            shuffle=self.shuffle,
-            rng=rng_loop,
-            noise_rng=noise_rng,
-            grad_hooks=self._grad_hooks(),
-            callbacks=callbacks,
-            verbose=self.verbose,
-        )
-        state = LoopState(epoch=self.n_iter_, step=self.t_, loss_curve=self.loss_curve_)
         n_epochs = 1 if incremental else self.max_iter
-        run_minibatch(problem, self._theta, X, Y, sw, n_epochs, state)
-        self.n_iter_, self.t_ = state.epoch, state.step
+        state = self._train_phase(
+            params, X, Y, sw, callbacks, norm_hooks, n_epochs, keep_state=keep_state
+        )
         self._record_early_stopping(stopper)
         if not incremental and not state.converged and not (stopper and stopper.stopped):
             warnings.warn(
@@ -181,6 +162,42 @@ class _BaseMLP(BaseEstimator):
                 ConvergenceWarning,
             )
         return self
+
+    def _train_phase(
+        self, params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=False,
+        sampler=None, max_steps=None,
+    ):
+        """Run the training loop once on (X, Y, sw), continuing n_iter_/t_.
+
+        A fresh optimizer and schedule are started unless ``keep_state``
+        (partial_fit, Algorithm 7.3).  Returns the loop's final state.
+        """
+        if not keep_state:
+            self.optimizer_ = params.optimizer.start(self._theta)
+        n = X.shape[0]
+        batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
+        if not keep_state:
+            self.lr_schedule_ = params.schedule.start(-(-n // batch_size), self.max_iter)
+        problem = MinibatchProblem(
+            objective=self._objective,
+            optimizer=self.optimizer_,
+            schedule=self.lr_schedule_,
+            learning_rate=params.learning_rate,
+            batch_size=batch_size,
+            shuffle=self.shuffle,
+            rng=np.random.default_rng(self._rng.integers(2**63)),
+            noise_rng=np.random.default_rng(self._rng.integers(2**63)),
+            grad_hooks=self._grad_hooks(),
+            step_hooks=step_hooks,
+            callbacks=callbacks,
+            verbose=self.verbose,
+            sampler=sampler,
+            max_steps=max_steps,
+        )
+        state = LoopState(epoch=self.n_iter_, step=self.t_, loss_curve=self.loss_curve_)
+        run_minibatch(problem, self._theta, X, Y, sw, n_epochs, state)
+        self.n_iter_, self.t_ = state.epoch, state.step
+        return state
 
     def _check_extra_params(self):
         """Subclass hook for task-specific parameters (class_weight)."""
@@ -340,6 +357,12 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         tol=1e-4,
         n_iter_no_change=10,
         alpha=1e-4,
+        l1=0.0,
+        l1_method="proximal",
+        weight_decay_mode="l2",
+        l2_reference=None,
+        max_norm=None,
+        max_norm_scope="unit",
         init="glorot_uniform",
         hidden_bias_init=0.0,
         output_bias_init="marginal",
@@ -364,6 +387,12 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.alpha = alpha
+        self.l1 = l1
+        self.l1_method = l1_method
+        self.weight_decay_mode = weight_decay_mode
+        self.l2_reference = l2_reference
+        self.max_norm = max_norm
+        self.max_norm_scope = max_norm_scope
         self.init = init
         self.hidden_bias_init = hidden_bias_init
         self.output_bias_init = output_bias_init
@@ -514,6 +543,12 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         tol=1e-4,
         n_iter_no_change=10,
         alpha=1e-4,
+        l1=0.0,
+        l1_method="proximal",
+        weight_decay_mode="l2",
+        l2_reference=None,
+        max_norm=None,
+        max_norm_scope="unit",
         init="glorot_uniform",
         hidden_bias_init=0.0,
         output_bias_init="marginal",
@@ -537,6 +572,12 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.alpha = alpha
+        self.l1 = l1
+        self.l1_method = l1_method
+        self.weight_decay_mode = weight_decay_mode
+        self.l2_reference = l2_reference
+        self.max_norm = max_norm
+        self.max_norm_scope = max_norm_scope
         self.init = init
         self.hidden_bias_init = hidden_bias_init
         self.output_bias_init = output_bias_init

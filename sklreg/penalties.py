@@ -4,18 +4,35 @@ The regularized objective is ``J~(theta) = J(theta) + sum_k Omega_k(theta)``
 with ``J`` the weighted *mean* loss (so penalty strength does not depend on
 the batch size or the number of samples).  Penalties apply to the weights
 only -- biases are never penalized (book 7.1) -- and the weights are the
-contiguous prefix of theta (see :mod:`sklreg._layout`).
+contiguous prefix of theta (see :mod:`sklreg._layout`).  With the estimator
+parameters ``alpha`` and ``l1`` the objective is::
+
+    J~ = mean loss + sum_l alpha_l/2 ||W_l - R_l||_F^2 + sum_l l1_l ||W_l||_1
+
+(``R`` the reference weights of ``l2_reference``, zero by default).
 
 A penalty is bound to a layout and then called as
 ``value = penalty.value_grad(theta, grad)``: it returns its value and *adds*
-its gradient to ``grad`` in place.
+its gradient to ``grad`` in place.  A penalty built with ``gradient=False``
+only reports its value: the proximal L1 step and decoupled weight decay act
+on the parameters through *step hooks* ``hook(theta, lr)`` run after every
+optimizer update (:mod:`sklreg._training`), while their penalty value still
+enters the reported loss.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Penalty", "L2Penalty"]
+__all__ = [
+    "Penalty",
+    "L2Penalty",
+    "L1Penalty",
+    "L1Prox",
+    "DecoupledWeightDecay",
+    "resolve_reference",
+    "build_norm_regularizers",
+]
 
 
 class Penalty:
@@ -34,38 +51,294 @@ class Penalty:
         return [(s.slice, v) for s, v in zip(specs, values)]
 
 
-class L2Penalty(Penalty):
-    """``Omega = alpha/2 * sum ||W_l||_F^2`` (book eq. 7.2, weight decay).
+def _uniform(values):
+    return len(set(values)) <= 1
 
-    Its gradient ``alpha * w`` is the weight-decay term of eq. 7.5.
+
+class L2Penalty(Penalty):
+    """``Omega = sum_l alpha_l/2 * ||W_l - R_l||_F^2`` (book eq. 7.2, weight decay).
+
+    Its gradient ``alpha * (w - r)`` is the weight-decay term of eq. 7.5.
+    With a reference ``r`` (book 7.1.1 footnote and 7.9, soft parameter
+    tying) the weights are pulled toward ``r`` instead of toward zero.
 
     Parameters
     ----------
     alpha : list of float
         One coefficient per weight matrix (dense layer).
+    reference : ndarray of shape (n_weights,) or None, default=None
+        Reference weights ``r`` in the layout's weight order; None means 0.
+    gradient : bool, default=True
+        False: only report the value (decoupled weight decay does the
+        shrinking in a step hook, see :class:`DecoupledWeightDecay`).
     """
 
-    def __init__(self, alpha):
+    def __init__(self, alpha, reference=None, gradient=True):
         self.alpha = list(alpha)
+        self.reference = reference
+        self.gradient = gradient
 
     def bind(self, layout):
         super().bind(layout)
-        self._uniform = len(set(self.alpha)) <= 1
+        self._uniform = _uniform(self.alpha)
         self._pairs = self._per_layer(self.alpha)
         return self
+
+    def _diff(self, theta, sl):
+        w = theta[sl]
+        return w if self.reference is None else w - self.reference[sl]
 
     def value_grad(self, theta, grad):
         if self._uniform:
             a = self.alpha[0] if self.alpha else 0.0
-            if a == 0.0:
-                return 0.0
-            w = theta[: self.layout.n_weights]
-            grad[: self.layout.n_weights] += a * w
-            return 0.5 * a * float(w @ w)
+            pairs = [(slice(0, self.layout.n_weights), a)]
+        else:
+            pairs = self._pairs
+        value = 0.0
+        for sl, a in pairs:
+            if a:
+                d = self._diff(theta, sl)
+                if self.gradient:
+                    grad[sl] += a * d
+                value += 0.5 * a * float(d @ d)
+        return value
+
+
+class L1Penalty(Penalty):
+    """``Omega = sum_l l1_l * ||W_l||_1`` (book eq. 7.18-7.19, LASSO).
+
+    The gradient added is the subgradient ``l1 * sign(w)`` of eq. 7.20 (0 at
+    ``w = 0``).  Subgradient descent makes weights oscillate around zero but
+    never sets them exactly to zero; the proximal step :class:`L1Prox` does.
+
+    Parameters
+    ----------
+    l1 : list of float
+        One coefficient per weight matrix.
+    gradient : bool, default=True
+        False: only report the value (the proximal method).
+    """
+
+    def __init__(self, l1, gradient=True):
+        self.l1 = list(l1)
+        self.gradient = gradient
+
+    def bind(self, layout):
+        super().bind(layout)
+        if _uniform(self.l1):
+            a = self.l1[0] if self.l1 else 0.0
+            self._pairs = [(slice(0, layout.n_weights), a)]
+        else:
+            self._pairs = self._per_layer(self.l1)
+        return self
+
+    def value_grad(self, theta, grad):
         value = 0.0
         for sl, a in self._pairs:
             if a:
                 w = theta[sl]
-                grad[sl] += a * w
-                value += 0.5 * a * float(w @ w)
+                if self.gradient:
+                    grad[sl] += a * np.sign(w)
+                value += a * float(np.abs(w).sum())
         return value
+
+
+class L1Prox:
+    """Step hook: soft-thresholding prox of the L1 penalty (book eq. 7.23).
+
+    After every optimizer update, ``w <- sign(w) * max(|w| - lr * l1, 0)`` on
+    the weights (biases untouched): the proximal operator of
+    ``lr * l1 * ||w||_1``.  Combined with plain SGD this is proximal gradient
+    descent (ISTA), which converges to the exact L1-penalized minimum and
+    produces exact zeros.  With adaptive optimizers (Adam, RMSProp, ...) the
+    threshold still uses the scalar learning rate ``lr``: it is the proximal
+    step of the plain-SGD geometry, not of the optimizer's preconditioned one.
+
+    Parameters
+    ----------
+    l1 : list of float
+        One coefficient per weight matrix.
+    layout : ParamLayout
+    """
+
+    def __init__(self, l1, layout):
+        self.l1 = list(l1)
+        self.layout = layout
+        if _uniform(self.l1):
+            self._pairs = [(slice(0, layout.n_weights), self.l1[0] if self.l1 else 0.0)]
+        else:
+            self._pairs = [(s.slice, a) for s, a in zip(layout.weight_specs(), self.l1)]
+        self._buf = None
+
+    def __call__(self, theta, lr):
+        nw = self.layout.n_weights
+        if self._buf is None or self._buf.dtype != theta.dtype:
+            self._buf = np.empty(nw, dtype=theta.dtype)
+        for sl, a in self._pairs:
+            if not a:
+                continue
+            w, buf = theta[sl], self._buf[sl]
+            np.abs(w, out=buf)
+            buf -= lr * a
+            np.maximum(buf, 0.0, out=buf)
+            np.copysign(buf, w, out=w)
+
+
+class DecoupledWeightDecay:
+    """Step hook: decoupled weight decay (Loshchilov & Hutter, AdamW).
+
+    After each update ``w_new = w_upd - lr * alpha * (w_old - r)``, where
+    ``w_upd`` is the optimizer's result and ``w_old`` the weights *before*
+    the update (``r`` the reference weights, 0 by default).  For plain SGD
+    this equals the L2 penalty exactly (book eq. 7.5:
+    ``w <- (1 - lr*alpha) w - lr*grad``); for momentum and adaptive methods the
+    two differ, since here the decay bypasses the momentum buffers and the
+    per-parameter scaling (seeds item X06).  Same update as
+    ``torch.optim.AdamW`` with biases in a no-decay group.
+
+    The hook keeps a copy of the weights after all step hooks ran
+    (:meth:`snapshot`, which must run last) to know ``w_old`` at the next
+    update.
+
+    Parameters
+    ----------
+    alpha : list of float
+    layout : ParamLayout
+    reference : ndarray of shape (n_weights,) or None
+    """
+
+    def __init__(self, alpha, layout, reference=None):
+        self.alpha = list(alpha)
+        self.layout = layout
+        self.reference = reference
+        if _uniform(self.alpha):
+            self._pairs = [(slice(0, layout.n_weights), self.alpha[0] if self.alpha else 0.0)]
+        else:
+            self._pairs = [(s.slice, a) for s, a in zip(layout.weight_specs(), self.alpha)]
+        self._prev = None
+
+    def start(self, theta):
+        """Record the current weights as ``w_old`` of the first update."""
+        self._prev = np.array(theta[: self.layout.n_weights], copy=True)
+        return self
+
+    def __call__(self, theta, lr):
+        if self._prev is None:
+            raise RuntimeError("DecoupledWeightDecay.start(theta) was not called.")
+        for sl, a in self._pairs:
+            if not a:
+                continue
+            prev = self._prev[sl]
+            if self.reference is not None:
+                prev = prev - self.reference[sl]
+            theta[sl] -= (lr * a) * prev
+
+    def snapshot(self, theta, lr=None):
+        """Step hook to run after all others: remember the weights."""
+        self._prev[...] = theta[: self.layout.n_weights]
+
+
+def _layer_shapes(layout):
+    return [s.shape for s in layout.weight_specs()]
+
+
+def resolve_reference(value, layout, dtype):
+    """``l2_reference`` -> flat float array of the weights (layout order).
+
+    Accepted: a fitted sklreg MLP estimator (its ``coefs_``), a list of weight
+    matrices shaped like ``coefs_``, a flat array of length ``n_weights``
+    (the weight prefix of theta) or of the whole parameter vector (its weight
+    prefix is used).  Raises ValueError naming ``l2_reference`` when the
+    architecture does not match.
+    """
+    if value is None:
+        return None
+    shapes = _layer_shapes(layout)
+    nw = layout.n_weights
+    name = "Invalid value for parameter 'l2_reference'"
+    if hasattr(value, "get_params") and hasattr(value, "fit"):
+        if not hasattr(value, "coefs_"):
+            raise ValueError(
+                f"{name}: {type(value).__name__} is not fitted (it has no coefs_). Pass "
+                "a fitted sklreg MLP estimator, or its weights `est.coefs_`. Note that "
+                "sklearn.base.clone (used by GridSearchCV, cross_validate) returns "
+                "unfitted copies of estimator-valued parameters; pass the arrays "
+                "`est.coefs_` in that case."
+            )
+        value = list(value.coefs_)
+    if isinstance(value, (list, tuple)):
+        try:
+            mats = [np.asarray(W, dtype=np.float64) for W in value]
+        except (TypeError, ValueError):
+            mats = None
+        got = None if mats is None else [m.shape for m in mats]
+        if got != shapes:
+            raise ValueError(
+                f"{name}: its weight matrices have shapes {got}, but this network's "
+                f"coefs_ have shapes {shapes} (layer sizes must match)."
+            )
+        flat = np.concatenate([m.ravel() for m in mats]) if mats else np.zeros(0)
+    else:
+        try:
+            flat = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            flat = None
+        if flat is None or flat.ndim != 1 or flat.shape[0] not in (nw, layout.n_params):
+            raise ValueError(
+                f"{name}: expected a fitted sklreg MLP estimator, a list of weight "
+                f"matrices with shapes {shapes}, or a flat array of length {nw} (weights) "
+                f"or {layout.n_params} (all parameters); got "
+                f"{getattr(flat, 'shape', type(value).__name__)}."
+            )
+        flat = flat[:nw]
+    if not np.all(np.isfinite(flat)):
+        raise ValueError(f"{name}: the reference weights must be finite.")
+    # weight specs are laid out contiguously in layer order from offset 0
+    return np.ascontiguousarray(flat, dtype=dtype)
+
+
+def build_norm_regularizers(params, layout, theta, reference=None):
+    """Penalties and step hooks of the norm regularizers of one fit.
+
+    Parameters
+    ----------
+    params : namespace from :func:`sklreg._params.validate_mlp_params`
+        Uses ``alpha``, ``l1``, ``l1_method``, ``weight_decay_mode``,
+        ``max_norm``, ``max_norm_scope``.
+    layout : ParamLayout
+    theta : ndarray
+        Current parameters: projected onto the max-norm set (so the start
+        point is feasible) and recorded as the start of decoupled decay.
+    reference : ndarray or None
+        Output of :func:`resolve_reference`.
+
+    Returns
+    -------
+    penalties : list of Penalty, bound to ``layout``
+    step_hooks : list of callables ``hook(theta, lr)``, in the order
+        decoupled decay -> L1 prox -> max-norm projection -> snapshot.
+    """
+    from .constraints import MaxNorm
+
+    decoupled = params.weight_decay_mode == "decoupled" and any(params.alpha)
+    proximal = params.l1_method == "proximal"
+    penalties = [L2Penalty(params.alpha, reference, gradient=not decoupled).bind(layout)]
+    constraint = None
+    if params.max_norm is not None:
+        # start from a feasible point so that every iterate satisfies the constraint
+        constraint = MaxNorm(params.max_norm, params.max_norm_scope).bind(layout)
+        constraint.project(theta)
+    hooks = []
+    decay = None
+    if decoupled:
+        decay = DecoupledWeightDecay(params.alpha, layout, reference).start(theta)
+        hooks.append(decay)
+    if any(params.l1):
+        penalties.append(L1Penalty(params.l1, gradient=not proximal).bind(layout))
+        if proximal:
+            hooks.append(L1Prox(params.l1, layout))
+    if constraint is not None:
+        hooks.append(constraint)
+    if decay is not None:
+        hooks.append(decay.snapshot)
+    return penalties, hooks
