@@ -160,6 +160,51 @@ def _common_params(task_extra=""):
         default) or any scikit-learn scorer name / callable
         ``scorer(estimator, X, y)`` (book 7.8: stop on the true metric while
         training a surrogate loss).
+
+    early_stopping_refit : {None, 'retrain', 'continue'}, default=None
+        What to do after early stopping has found the best number of steps
+        ``i*`` on the split (book 7.8): 'retrain' is Algorithm 7.2 (new
+        random parameters, train on all the data -- training part plus
+        validation part -- for ``i*`` epochs or updates, see
+        ``refit_unit``); 'continue' is Algorithm 7.3 (keep the best
+        parameters and train on all the data until the validation objective
+        falls below the training objective at the stopping point; capped at
+        ``max_iter`` extra epochs with a ConvergenceWarning, since the book
+        notes it may never terminate).  Requires ``early_stopping=True``.
+
+    refit_unit : {'epochs', 'updates'}, default='epochs'
+        Whether Algorithm 7.2 retrains for the same number of passes over
+        the data or the same number of parameter updates (the book leaves
+        this open; the draft recommends epochs against overfitting).
+
+    averaging : {None, 'polyak', 'ema'}, default=None
+        Parameter averaging (book 8.7.3): 'polyak' keeps the arithmetic mean
+        of the iterates, 'ema' an exponentially decaying running average.
+        Training continues from the raw iterate; the averaged parameters are
+        the ones validated (early stopping) and returned for prediction.
+
+    averaging_start : int, default=0
+        Epochs of training before the averaging starts.
+
+    averaging_decay : float, default=0.999
+        Decay of the 'ema' average per update.
+
+    curriculum : {None, 'deterministic', 'stochastic'}, default=None
+        Curriculum learning (draft 8.7.5): visit easy examples first.
+        'deterministic' starts from the easiest ``curriculum_start`` share of
+        the rows and adds harder ones until all are used after
+        ``curriculum_epochs`` epochs; 'stochastic' always mixes easy and hard
+        rows, with the share of hard ones growing to its natural value.
+        Difficulty comes from ``fit(..., sample_difficulty=...)`` or, if not
+        given, from the per-sample loss of a first model (a clone trained
+        for ``min(max_iter, 20)`` epochs).
+
+    curriculum_start : float in (0, 1], default=0.2
+        Initial share of the easiest rows (deterministic) or initial fraction
+        of the natural share of hard rows (stochastic).
+
+    curriculum_epochs : int or None, default=None
+        Epochs until the whole data set is in use; None is ``max_iter // 2``.
 {task_extra}
     warm_start : bool, default=False
         Reuse the previous solution as initialization on the next ``fit``
@@ -216,6 +261,9 @@ _ATTRIBUTES = """
 
     best_t_ : int or None
         Number of updates at the best epoch (``i*`` counted in updates).
+
+    refit_n_iter_ : int or None
+        Extra epochs run by ``early_stopping_refit='continue'`` (Algorithm 7.3).
 """
 
 

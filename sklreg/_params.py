@@ -89,6 +89,16 @@ def validate_mlp_params(est):
     check_bool("early_stopping", est.early_stopping)
     check_interval("validation_fraction", est.validation_fraction, 0.0, 1.0, closed="neither")
     v.scoring = _scoring(est.scoring)
+    # book 7.8 (Algorithms 7.2/7.3), 8.7.3 (averaging), draft 8.7.5 (curriculum)
+    check_options("early_stopping_refit", est.early_stopping_refit, [None, "retrain", "continue"])
+    check_options("refit_unit", est.refit_unit, ["epochs", "updates"])
+    check_options("averaging", est.averaging, [None, "polyak", "ema"])
+    check_interval("averaging_start", est.averaging_start, 0, None, integer=True)
+    check_interval("averaging_decay", est.averaging_decay, 0.0, 1.0, closed="neither")
+    check_options("curriculum", est.curriculum, [None, "deterministic", "stochastic"])
+    check_interval("curriculum_start", est.curriculum_start, 0.0, 1.0, closed="right")
+    if est.curriculum_epochs is not None:
+        check_interval("curriculum_epochs", est.curriculum_epochs, 1, None, integer=True)
     check_bool("warm_start", est.warm_start)
     check_interval("verbose", est.verbose, 0, None, integer=True)
     return v

@@ -90,6 +90,10 @@ class EarlyStopping(Callback):
         self.best_iteration = 0
         self.best_step = 0
         self.count = 0
+        self.epoch0 = self.step0 = 0
+
+    def on_train_begin(self, state, theta):
+        self.epoch0, self.step0 = state.epoch, state.step
 
     def on_epoch_end(self, state, theta):
         # evaluate the parameters used for prediction (averaged ones, if any);
@@ -131,8 +135,10 @@ class ParameterAveraging(Callback):
       ``avg <- avg + (theta - avg) / k`` after the k-th averaged update
       (Polyak & Juditsky, 1992);
     * ``'ema'``: the exponentially decaying running average
-      ``avg <- decay * avg + (1 - decay) * theta`` (started at the first
-      averaged iterate, so no bias correction is needed).
+      ``m <- decay * m + (1 - decay) * theta`` from ``m = 0``, returned
+      bias-corrected as ``m / (1 - decay^k)`` (as Adam corrects its moments),
+      so a run shorter than the average's horizon still gets a proper
+      weighted mean of its iterates.
 
     Training continues from the raw iterate; the average is what validation
     sees (``state.eval_theta``) and what the fit returns.
@@ -157,12 +163,14 @@ class ParameterAveraging(Callback):
         self.count += 1
         if self.average is None:
             self.average = theta.copy()
+            self._m = (1.0 - self.decay) * theta
             self._state.eval_theta = self.average
         elif self.kind == "polyak":
             self.average += (theta - self.average) * (1.0 / self.count)
         else:
-            self.average *= self.decay
-            self.average += (1.0 - self.decay) * theta
+            self._m *= self.decay
+            self._m += (1.0 - self.decay) * theta
+            np.multiply(self._m, 1.0 / (1.0 - self.decay**self.count), out=self.average)
 
     def on_epoch_end(self, state, theta):
         if not self.active and state.epoch - self._epoch0 >= self.start:

@@ -26,6 +26,7 @@ from . import optim as _optim  # noqa: F401  (registers optimizers and schedules
 from . import activations as _activations  # noqa: F401  (registers activations)
 from . import initializers as _initializers  # noqa: F401  (registers initializers)
 from ._docs import classifier_doc, regressor_doc
+from ._meta import check_difficulty, make_averager, make_curriculum, refit_after_early_stopping
 from ._objective import Objective
 from ._params import validate_mlp_params
 from ._training import LoopState, MinibatchProblem, run_minibatch
@@ -72,7 +73,10 @@ class _BaseMLP(BaseEstimator):
     _doc_link_module = "sklreg"
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None):
+    def fit(
+        self, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None,
+        sample_difficulty=None,
+    ):
         """Fit the network on (X, y) for up to ``max_iter`` epochs.
 
         Parameters
@@ -92,6 +96,9 @@ class _BaseMLP(BaseEstimator):
             enabled, request them with ``set_fit_request(X_val=True, y_val=True)``).
         sample_weight_val : array-like of shape (n_val_samples,), default=None
             Weights of the validation samples.
+        sample_difficulty : array-like of shape (n_samples,), default=None
+            Per-sample difficulty (higher = harder) for ``curriculum``
+            (draft 8.7.5); without it a first model's per-sample loss is used.
 
         Returns
         -------
@@ -104,9 +111,14 @@ class _BaseMLP(BaseEstimator):
             validation = (X_val, y_val, sample_weight_val)
         elif sample_weight_val is not None:
             raise ValueError("sample_weight_val was given without X_val and y_val.")
-        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
+        return self._fit(
+            X, y, sample_weight, incremental=False, validation=validation,
+            difficulty=sample_difficulty,
+        )
 
-    def _fit(self, X, y, sample_weight, incremental, classes=None, validation=None):
+    def _fit(
+        self, X, y, sample_weight, incremental, classes=None, validation=None, difficulty=None
+    ):
         params = validate_mlp_params(self)
         self._check_extra_params()
         first = not hasattr(self, "_theta") or not (incremental or self.warm_start)
@@ -142,19 +154,41 @@ class _BaseMLP(BaseEstimator):
         )
         self._set_coef_views()
 
+        difficulty = check_difficulty(difficulty, X.shape[0])
         early = self.early_stopping and not incremental
         X_val = Y_val = sw_val = y_val = None
         if validation is not None:
             X_val, Y_val, sw_val, y_val = self._check_validation(validation, dtype)
         elif early:
-            X, Y, sw, y, X_val, Y_val, sw_val, y_val = self._validation_split(X, Y, sw, y)
+            tr, va = self._validation_split(X.shape[0], y)
+            X_val, Y_val, y_val = X[va], Y[va], y[va]
+            sw_val = None if sw is None else sw[va]
+            X, Y, y = X[tr], Y[tr], y[tr]
+            sw = None if sw is None else sw[tr]
+            difficulty = None if difficulty is None else difficulty[tr]
         keep_state = incremental and hasattr(self, "optimizer_") and not first
         callbacks, stopper = self._callbacks(early, X_val, Y_val, sw_val, y_val, incremental)
+        step_hooks = list(norm_hooks)
+        averager = make_averager(self)
+        if averager is not None:  # book 8.7.3: evaluate and return averaged parameters
+            callbacks.insert(0, averager)
+            step_hooks.append(averager)
+        sampler = None
+        if not incremental:
+            sampler = make_curriculum(
+                self, X, y, sw if sample_weight is not None else None, difficulty, self.n_iter_
+            )
         n_epochs = 1 if incremental else self.max_iter
         state = self._train_phase(
-            params, X, Y, sw, callbacks, norm_hooks, n_epochs, keep_state=keep_state
+            params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=keep_state,
+            sampler=sampler,
         )
         self._record_early_stopping(stopper)
+        self.refit_n_iter_ = None
+        if self.early_stopping_refit is not None and stopper is not None and early:
+            refit_after_early_stopping(
+                self, params, (X, Y, sw), (X_val, Y_val, sw_val), stopper, norm_hooks
+            )
         if not incremental and not state.converged and not (stopper and stopper.stopped):
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and "
@@ -227,8 +261,8 @@ class _BaseMLP(BaseEstimator):
     def _set_coef_views(self):
         self.coefs_, self.intercepts_ = self._objective.network.coefs(self._theta)
 
-    def _validation_split(self, X, Y, sw, y):
-        n = X.shape[0]
+    def _validation_split(self, n, y):
+        """Train/validation row indices (stratified for classifiers, seeded)."""
         idx = np.arange(n)
         stratify = self._stratify(y)
         seed = int(self._rng.integers(np.iinfo(np.int32).max))
@@ -243,8 +277,7 @@ class _BaseMLP(BaseEstimator):
                 f"validation_fraction={self.validation_fraction} leaves an empty training "
                 f"or validation set with {n} samples; use early_stopping=False."
             )
-        sws = (None, None) if sw is None else (sw[tr], sw[va])
-        return (X[tr], Y[tr], sws[0], y[tr], X[va], Y[va], sws[1], y[va])
+        return tr, va
 
     def _check_validation(self, validation, dtype):
         """Validate a user validation set like predict input; encode its targets."""
@@ -371,6 +404,14 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         early_stopping=False,
         validation_fraction=0.1,
         scoring="loss",
+        early_stopping_refit=None,
+        refit_unit="epochs",
+        averaging=None,
+        averaging_start=0,
+        averaging_decay=0.999,
+        curriculum=None,
+        curriculum_start=0.2,
+        curriculum_epochs=None,
         class_weight=None,
         warm_start=False,
         random_state=None,
@@ -401,6 +442,14 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.scoring = scoring
+        self.early_stopping_refit = early_stopping_refit
+        self.refit_unit = refit_unit
+        self.averaging = averaging
+        self.averaging_start = averaging_start
+        self.averaging_decay = averaging_decay
+        self.curriculum = curriculum
+        self.curriculum_start = curriculum_start
+        self.curriculum_epochs = curriculum_epochs
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state
@@ -557,6 +606,14 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         early_stopping=False,
         validation_fraction=0.1,
         scoring="loss",
+        early_stopping_refit=None,
+        refit_unit="epochs",
+        averaging=None,
+        averaging_start=0,
+        averaging_decay=0.999,
+        curriculum=None,
+        curriculum_start=0.2,
+        curriculum_epochs=None,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -586,6 +643,14 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.scoring = scoring
+        self.early_stopping_refit = early_stopping_refit
+        self.refit_unit = refit_unit
+        self.averaging = averaging
+        self.averaging_start = averaging_start
+        self.averaging_decay = averaging_decay
+        self.curriculum = curriculum
+        self.curriculum_start = curriculum_start
+        self.curriculum_epochs = curriculum_epochs
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
