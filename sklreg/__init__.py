@@ -3,13 +3,24 @@
 """
 
 from . import initializers, optim
+from .ensemble import (
+    BaggingNetClassifier,
+    BaggingNetRegressor,
+    ensemble_error_decomposition,
+)
+from ._hessian import gradient_curvature, hessian_vector_product
 from .mlp import MLPRegularizedClassifier, MLPRegularizedRegressor
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BaggingNetClassifier",
+    "BaggingNetRegressor",
     "MLPRegularizedClassifier",
     "MLPRegularizedRegressor",
+    "ensemble_error_decomposition",
+    "gradient_curvature",
+    "hessian_vector_product",
     "initializers",
     "optim",
 ]

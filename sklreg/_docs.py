@@ -29,6 +29,15 @@ def _common_params(task_extra=""):
         e.g. ``Adam(beta_2=0.99)``; nested knobs are grid-searchable as
         ``optimizer__beta_2`` (the parameter must then be an instance, not a
         name).  First-order methods follow the book's algorithm boxes 8.1-8.7.
+        'lbfgs', 'bfgs', 'cg', 'newton' and 'natural_gradient' are full-batch
+        methods (draft 8.5-8.6): every iteration uses all rows, ``max_iter``
+        counts iterations, ``loss_curve_`` has one value per iteration, and
+        ``learning_rate``, ``batch_size``, ``lr_schedule``, ``shuffle`` and
+        the clipping parameters only act during their optional first-order
+        warm-up (e.g. ``LBFGS(warmup='adam', warmup_epochs=5)``).  They refuse
+        stochastic regularizers (dropout, noise); 'newton',
+        'natural_gradient' and 'bfgs' refuse models above ``max_params``
+        (2000) parameters.  See ``docs/second_order.md``.
 
     learning_rate : float or None, default=None
         Base step size epsilon (book 8.3.1).  None uses the optimizer's own
@@ -109,15 +118,15 @@ def _common_params(task_extra=""):
 
     max_norm : float, sequence of (float or None), or None, default=None
         Max-norm constraint (book 7.2, Srebro & Shraibman 2005; Hinton et
-        al. 2012): after every update (and once at the start of ``fit``)
+        al. 2012): after every update (and before the first one)
         the weights are projected back into the norm ball of radius
         ``max_norm`` (explicit constraint with reprojection).  A float applies
-        to every weight matrix *including the output layer* (as Srivastava
-        et al. 2014); pass one value per weight matrix, with None for
-        unconstrained ones (e.g. ``[3.0, None]`` exempts the output layer of
-        a one-hidden-layer net).  Biases are never constrained.  Stabilizes
-        training at high learning rates.  Not available with full-batch
-        optimizers.
+        to every weight matrix *including the output layer*, like ``alpha``;
+        pass one value per weight matrix, with None for unconstrained ones
+        (``[3.0, None]`` bounds only the hidden units of a one-hidden-layer
+        net, the form described by Hinton et al. and the book).  Biases are
+        never constrained.  Stabilizes training at high learning rates.  Not
+        available with full-batch optimizers.
 
     max_norm_scope : {{'unit', 'layer'}}, default='unit'
         'unit': bound the L2 norm of every unit's incoming weight vector
@@ -206,6 +215,15 @@ def _common_params(task_extra=""):
     curriculum_epochs : int or None, default=None
         Epochs until the whole data set is in use; None is ``max_iter // 2``.
 {task_extra}
+    curvature_diagnostics : bool, default=False
+        Record, after every epoch (every iteration for full-batch
+        optimizers), the squared gradient norm ``g^T g`` and the curvature
+        along the gradient ``g^T H g`` of the full training objective (book
+        8.2.1, eq. 8.10) in ``curvature_history_``, with exact
+        Hessian-vector products.  Uses all training rows, or a fixed random
+        subset of 10,000 rows for larger data.  Costs about four gradient
+        evaluations per epoch; does not change the training run.
+
     warm_start : bool, default=False
         Reuse the previous solution as initialization on the next ``fit``
         (book 8.4, initialization by learning).
@@ -227,13 +245,23 @@ _ATTRIBUTES = """
         Bias vectors.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run (full-batch optimizers: warm-up epochs plus
+        iterations).
 
     t_ : int
-        Number of parameter updates done.
+        Number of parameter updates done (full-batch optimizers: warm-up
+        updates plus objective/gradient evaluations).
 
     loss_curve_ : list of float
-        Training objective (loss + penalties) per epoch.
+        Training objective (loss + penalties) per epoch (full-batch
+        optimizers: per iteration, the exact full-batch objective).
+
+    curvature_history_ : list of dict or None
+        With ``curvature_diagnostics=True``, one dict per epoch/iteration
+        with keys 'epoch', 'loss', 'gTg' (``g^T g``), 'gTHg' (``g^T H g``)
+        and 'critical_lr' (``2 g^T g / g^T H g``: gradient steps larger than
+        this increase the objective's quadratic model, book eq. 8.10).
+        A growing 'gTHg' with a flat 'gTg' signals ill-conditioning.
 
     n_features_in_ : int
     feature_names_in_ : ndarray of str
@@ -264,6 +292,10 @@ _ATTRIBUTES = """
 
     refit_n_iter_ : int or None
         Extra epochs run by ``early_stopping_refit='continue'`` (Algorithm 7.3).
+
+    hidden_zero_fraction_ : list of float
+        Fraction of exactly-zero activations of each hidden layer on the
+        training data at the end of fit (sparse representations, book 7.10).
 """
 
 
@@ -282,6 +314,114 @@ _CLASS_WEIGHT = """
         uses ``n_samples / (n_classes * bincount(y))``.  Not for multilabel y.
 """
 
+_LAYER_PARAMS = """
+    input_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to every input entry of
+        every minibatch, in training only (book 7.4 dataset augmentation and
+        7.5 noise robustness).  For a linear model with squared loss, noise of
+        variance ``nu = input_noise**2`` is equivalent in expectation to the
+        L2 penalty ``alpha = nu`` (Bishop 1995).  Densifies sparse minibatches.
+
+    hidden_noise : float or sequence of float, default=0.0
+        Standard deviation of Gaussian noise on the hidden units (after the
+        activation), in training only (book 7.5); one value or one per hidden
+        layer.
+
+    hidden_noise_type : {'additive', 'multiplicative'}, default='additive'
+        ``h + s e`` or ``h (1 + s e)``, ``e ~ N(0, 1)``.  Multiplicative noise
+        cannot be defeated by growing the activations (book 7.12).
+
+    weight_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to all weights (not the
+        biases) at every minibatch, in training only; the gradient is taken
+        at the perturbed weights (book 7.5, eq. 7.30-7.33; favours flat
+        minima).  The book redraws the noise per example; sklreg draws one
+        perturbation per minibatch.
+
+    augment : callable or None, default=None
+        Dataset augmentation (book 7.4): ``augment(X_batch, y_batch, rng) ->
+        (X_batch, y_batch)`` is called on every training minibatch (not on
+        validation data) with the *raw* targets (class labels as passed to
+        ``fit``) and a ``numpy.random.Generator`` seeded from
+        ``random_state``.  It may transform rows or return more of them
+        (not with ``sample_weight``).  Use a module-level function (or a
+        picklable object) so the estimator can be cloned and pickled.
+
+    dropout : float or sequence of float, default=0.0
+        Probability of DROPPING each hidden unit, per example and per update
+        (book 7.12), one value or one per hidden layer.  The book's ``p`` is
+        the probability of KEEPING a unit: ``keep = 1 - dropout`` (the book's
+        typical hidden keep probability 0.5 is ``dropout=0.5``).  Inverted
+        dropout: kept units are divided by ``keep`` in training, so the
+        weight-scaling inference rule needs no rescaling at predict time.
+
+    input_dropout : float, default=0.0
+        Probability of dropping each input unit (book 7.12; its typical keep
+        probability 0.8 is ``input_dropout=0.2``).
+
+    dropout_type : {'bernoulli', 'gaussian', 'dropconnect'}, default='bernoulli'
+        'bernoulli': binary masks (book 7.12).  'gaussian': multiplicative
+        ``N(1, dropout / (1 - dropout))`` noise, same mean and variance as the
+        inverted binary mask (book 7.12, Srivastava et al. 2014).
+        'dropconnect': masks on individual weights (book 7.12, Wan et al.
+        2013): ``dropout``/``input_dropout`` become the drop probability of
+        each weight *reading* that layer; one mask per minibatch (shared by
+        its rows), not per example.
+
+    dropout_inference : {'weight_scaling', 'monte_carlo', 'geometric'}, default='weight_scaling'
+        How predictions average the dropout ensemble (book 7.12, eq.
+        7.53-7.55): 'weight_scaling' uses the full network (deterministic;
+        exact for softmax regression, eq. 7.66); 'monte_carlo' averages the
+        output distributions of ``n_mc_samples`` masked passes; 'geometric'
+        takes their renormalized geometric mean.  The sampled rules are
+        reproducible (a seed drawn at fit time starts a fresh generator at
+        every call) but a row's prediction then depends on the other rows of
+        X.  Read at predict time: it can be changed after fitting.
+
+    n_mc_samples : int, default=20
+        Masked passes of 'monte_carlo' / 'geometric' inference (the book:
+        "10-20 masks are often sufficient").
+
+    batch_norm : bool, default=False
+        Batch normalization of every hidden pre-activation ``XW`` (book
+        8.7.1): minibatch statistics in training, running statistics at
+        inference; learned per-unit scale ``gamma`` and shift ``beta`` (never
+        penalized) replace the dense bias, which stays fixed.  Needs
+        minibatches of at least 2 rows; adds noise that regularizes (7.12).
+
+    batch_norm_momentum : float in [0, 1), default=0.9
+        Running statistics ``r <- momentum * r + (1 - momentum) * batch``
+        (plain average over the first ``1 / (1 - momentum)`` batches).
+
+    batch_norm_epsilon : float, default=1e-5
+        Added to the batch variance (the book's delta is 1e-8; 1e-5 keeps
+        float32 training safe).
+
+    activity_l1 : float or sequence of float, default=0.0
+        Sparse representations (book 7.10, eq. 7.48): penalty ``activity_l1 *
+        mean_i sum_j |h_ij|`` on each hidden layer's activations (one value or
+        one per hidden layer), averaged over samples like the loss.  See
+        ``hidden_zero_fraction_``.
+
+    activity_kl : float or sequence of float, default=0.0
+        KL sparsity penalty ``sum_j KL(sparsity_target || mean_i h_ij)`` on
+        each hidden layer (book 7.10); needs ``activation='logistic'``.
+
+    sparsity_target : float in (0, 1), default=0.05
+        Target average activation of the ``activity_kl`` penalty.
+"""
+
+
+_LABEL_SMOOTHING = """
+    label_smoothing : float in [0, 1), default=0.0
+        Label smoothing (book 7.5.1): softmax targets ``1 - eps`` for the true
+        class and ``eps / (k - 1)`` for the others; for binary and multilabel
+        (sigmoid) outputs targets ``1 - eps`` and ``eps``.  Keeps predicted
+        probabilities (and the weights) bounded on separable data.  Must be
+        below ``(k - 1) / k``.  Training loss only (validation loss uses the
+        hard labels).
+"""
+
 
 def classifier_doc():
     return _fill(
@@ -293,7 +433,7 @@ def classifier_doc():
 
     Parameters
     ----------"""
-        + _common_params(_CLASS_WEIGHT)
+        + _common_params(_LABEL_SMOOTHING + _CLASS_WEIGHT + _LAYER_PARAMS)
         + """
     Attributes
     ----------
@@ -313,7 +453,7 @@ def regressor_doc():
 
     Parameters
     ----------"""
-        + _common_params()
+        + _common_params(_LAYER_PARAMS)
         + """
     Attributes
     ----------"""

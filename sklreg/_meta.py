@@ -93,11 +93,15 @@ def _retrain(est, params, X_all, Y_all, sw_all, stopper, step_hooks):
     epochs, updates = stopper.best_iteration - stopper.epoch0, stopper.best_step - stopper.step0
     est._init_theta(params, Y_all, sw_all)
     est.n_iter_, est.t_, est.loss_curve_ = 0, 0, []
+    # i* was chosen for the averaged parameters: average the retraining run too
+    averager = make_averager(est)
+    callbacks = [] if averager is None else [averager]
+    step_hooks = list(step_hooks) if averager is None else [*step_hooks, averager]
     if est.refit_unit == "epochs":
-        est._train_phase(params, X_all, Y_all, sw_all, [], step_hooks, max(1, epochs))
+        est._train_phase(params, X_all, Y_all, sw_all, callbacks, step_hooks, max(1, epochs))
     else:  # same number of parameter updates (each epoch of all data has more)
         est._train_phase(
-            params, X_all, Y_all, sw_all, [], step_hooks, np.iinfo(np.int32).max,
+            params, X_all, Y_all, sw_all, callbacks, step_hooks, np.iinfo(np.int32).max,
             max_steps=max(1, updates),
         )
 

@@ -52,8 +52,9 @@ class Objective:
         """
         if ctx is None:
             ctx = Context(training=True)
+        ctx.sample_weight, ctx.extra_loss = w, 0.0  # activity penalties (book 7.10)
         z = self.network.forward(theta, X, ctx)
-        value = self.loss.forward_backward(z, Y, w)
+        value = self.loss.forward_backward(z, Y, w) + ctx.extra_loss
         if grad is None:
             grad = self._grad_buffer(theta)
         self.network.backward(theta, grad, z, ctx)
@@ -70,8 +71,9 @@ class Objective:
         """Objective value (loss + penalties) without computing a gradient."""
         if ctx is None:
             ctx = Context(training=False)
+        ctx.sample_weight, ctx.extra_loss = w, 0.0
         z = self.network.forward(theta, X, ctx)
-        value = self.loss.forward_backward(z, Y, w)
+        value = self.loss.forward_backward(z, Y, w) + ctx.extra_loss
         scratch = np.zeros_like(theta)
         for pen in self.penalties:
             value += pen.value_grad(theta, scratch)

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.metrics import get_scorer, get_scorer_names
 
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
+from .layers import validate_layer_params
 from ._validation import check_bool, check_interval, check_options, check_per_layer
 
 __all__ = ["validate_mlp_params", "hidden_sizes"]
@@ -99,8 +100,13 @@ def validate_mlp_params(est):
     check_interval("curriculum_start", est.curriculum_start, 0.0, 1.0, closed="right")
     if est.curriculum_epochs is not None:
         check_interval("curriculum_epochs", est.curriculum_epochs, 1, None, integer=True)
+    check_bool("curvature_diagnostics", est.curvature_diagnostics)
     check_bool("warm_start", est.warm_start)
-    check_interval("verbose", est.verbose, 0, None, integer=True)
+    check_interval("verbose", int(est.verbose) if isinstance(est.verbose, bool) else est.verbose,
+                   0, None, integer=True)
+    # noise, dropout, batch norm, activity penalties (book 7.4-7.12, 8.7.1)
+    v.layers = validate_layer_params(est, hidden, v.activation)
+    v.augment = getattr(est, "augment", None)
     return v
 
 

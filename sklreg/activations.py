@@ -11,6 +11,10 @@ Both work **in place** so the hot loop allocates nothing:
 Every derivative here can be expressed through ``a``: logistic ``a(1-a)``,
 tanh ``1-a^2``, relu ``[a>0]``, leaky relu ``1`` or ``slope`` by the sign of
 ``a``, softplus ``sigmoid(z) = 1 - exp(-a)``.
+
+An activation that also defines ``derivatives(a) -> (f'(z), f''(z))`` (again
+in terms of ``a``) supports exact Hessian-vector products (the R-operator of
+:mod:`sklreg._hessian`); without it those fall back to finite differences.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ class Identity(Activation):
     def backward(self, dy, a):
         return dy
 
+    def derivatives(self, a):
+        return 1.0, 0.0
+
 
 @ACTIVATIONS.register("logistic")
 class Logistic(Activation):
@@ -62,6 +69,10 @@ class Logistic(Activation):
         dy *= 1.0 - a
         return dy
 
+    def derivatives(self, a):
+        d1 = a * (1.0 - a)
+        return d1, d1 * (1.0 - 2.0 * a)
+
 
 @ACTIVATIONS.register("tanh")
 class Tanh(Activation):
@@ -74,6 +85,10 @@ class Tanh(Activation):
         dy *= 1.0 - a * a
         return dy
 
+    def derivatives(self, a):
+        d1 = 1.0 - a * a
+        return d1, -2.0 * a * d1
+
 
 @ACTIVATIONS.register("relu")
 class ReLU(Activation):
@@ -85,6 +100,9 @@ class ReLU(Activation):
     def backward(self, dy, a):
         np.multiply(dy, a > 0, out=dy)
         return dy
+
+    def derivatives(self, a):
+        return (a > 0).astype(a.dtype), 0.0
 
 
 @ACTIVATIONS.register("leaky_relu")
@@ -101,6 +119,9 @@ class LeakyReLU(Activation):
         dy *= np.where(a > 0, 1.0, self.negative_slope).astype(dy.dtype, copy=False)
         return dy
 
+    def derivatives(self, a):
+        return np.where(a > 0, 1.0, self.negative_slope).astype(a.dtype, copy=False), 0.0
+
 
 @ACTIVATIONS.register("softplus")
 class Softplus(Activation):
@@ -112,3 +133,7 @@ class Softplus(Activation):
     def backward(self, dy, a):
         dy *= -np.expm1(-a)
         return dy
+
+    def derivatives(self, a):
+        s = -np.expm1(-a)  # sigmoid(z)
+        return s, s * (1.0 - s)

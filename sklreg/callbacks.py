@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Callback", "LossPlateau", "EarlyStopping", "ParameterAveraging"]
+__all__ = ["Callback", "LossPlateau", "EarlyStopping", "ParameterAveraging", "CurvatureMonitor"]
 
 
 class Callback:
@@ -180,3 +180,21 @@ class ParameterAveraging(Callback):
     def on_train_end(self, state, theta):
         if self.average is not None:
             theta[...] = self.average
+
+
+class CurvatureMonitor(Callback):
+    """Curvature along the gradient after every epoch (book 8.2.1).
+
+    ``probe(theta)`` returns a dict of numbers (``gTg``, ``gTHg``, ...,
+    see :func:`sklreg._hessian.curvature_along_gradient`); each epoch appends
+    ``{"epoch": state.epoch, **probe(theta)}`` to ``history``.  Never stops
+    training.
+    """
+
+    def __init__(self, probe, history=None):
+        self.probe = probe
+        self.history = [] if history is None else history
+
+    def on_epoch_end(self, state, theta):
+        self.history.append({"epoch": state.epoch, **self.probe(theta)})
+        return False

@@ -14,7 +14,8 @@ Shraibman (2005) and Srivastava et al. (2014) that the book recommends.
 
 A constraint is bound to a :class:`~sklreg._layout.ParamLayout` and called as
 a step hook ``constraint(theta, lr)`` of the training loop, which projects
-``theta`` in place.  Biases are never constrained (book 7.1).
+``theta`` in place (and, through ``begin(theta)``, projects the start point
+of every training phase).  Biases are never constrained (book 7.1).
 """
 
 from __future__ import annotations
@@ -110,6 +111,11 @@ class MaxNorm:
 
     def __call__(self, theta, lr=None):
         """Step-hook form: ``hook(theta, lr)``."""
+        self.project(theta)
+
+    def begin(self, theta):
+        """Called by the training loop before the first update of a phase: the
+        start point is projected too, so every iterate is feasible."""
         self.project(theta)
 
     def __repr__(self):

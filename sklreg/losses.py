@@ -49,6 +49,13 @@ class Loss:
         """Weighted mean loss only (z is not modified)."""
         return self.forward_backward(z.copy(), Y, w)
 
+    # Subclasses supporting exact Hessian-vector products also define
+    # ``output_hvp(p, rz, w) -> w_i * A_i rz_i`` with ``p = link(z)`` and ``A_i``
+    # the Hessian of the per-sample loss with respect to ``z_i``.  For these
+    # canonical links ``A_i`` is also the Fisher information of the output
+    # distribution with respect to its natural parameters, so the same product
+    # serves the Gauss-Newton/Fisher matrix (draft 8.6) and the R-operator.
+
     @staticmethod
     def _scale_delta(delta, w):
         if w is None:
@@ -71,6 +78,10 @@ class SquaredError(Loss):
         loss = 0.5 * _weighted_sum(np.einsum("ij,ij->i", z, z), w)
         self._scale_delta(z, w)
         return loss
+
+    def output_hvp(self, p, rz, w):
+        """A = I (unit-variance Gaussian)."""
+        return self._scale_delta(rz.copy(), w)
 
 
 class SoftmaxCrossEntropy(Loss):
@@ -95,6 +106,12 @@ class SoftmaxCrossEntropy(Loss):
         self._scale_delta(z, w)
         return loss
 
+    def output_hvp(self, p, rz, w):
+        """A = diag(p) - p p^T (covariance of the one-hot label under p)."""
+        out = p * rz
+        out -= p * out.sum(axis=1, keepdims=True)
+        return self._scale_delta(out, w)
+
 
 class SigmoidCrossEntropy(Loss):
     """Independent logistic outputs (binary or multilabel), summed over labels."""
@@ -113,3 +130,7 @@ class SigmoidCrossEntropy(Loss):
         z -= Y
         self._scale_delta(z, w)
         return loss
+
+    def output_hvp(self, p, rz, w):
+        """A = diag(p (1 - p)) (independent Bernoulli labels)."""
+        return self._scale_delta(p * (1.0 - p) * rz, w)

@@ -19,6 +19,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -29,12 +30,20 @@ from ._docs import classifier_doc, regressor_doc
 from ._meta import check_difficulty, make_averager, make_curriculum, refit_after_early_stopping
 from ._objective import Objective
 from ._params import validate_mlp_params
-from ._training import LoopState, MinibatchProblem, run_minibatch
+from ._hessian import make_curvature_monitor
+from ._registry import OPTIMIZERS
+from ._training import LoopState, MinibatchProblem, run_full_batch, run_minibatch
 from .callbacks import EarlyStopping, LossPlateau
 from .losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .network import build_network
+from .activity import hidden_zero_fractions
+from .batchnorm import BatchNorm, recalibrate_batch_norm
+from .dropout import dropout_predict
+from .layers import stochastic_regularizers, validate_inference_params
+from .noise import AugmentHook, smooth_labels
 from .optim.clipping import clip_by_global_norm, clip_by_value
 from .penalties import build_norm_regularizers, resolve_reference
+from ._validation import check_interval
 
 __all__ = ["MLPRegularizedClassifier", "MLPRegularizedRegressor"]
 
@@ -46,7 +55,15 @@ def _make_rng(random_state):
     """One numpy Generator per fit from an int, RandomState, Generator or None."""
     if isinstance(random_state, np.random.Generator):
         return random_state
-    rs = check_random_state(random_state)
+    if random_state is None:  # fresh OS entropy; the global numpy state is not used
+        return np.random.default_rng()
+    try:
+        rs = check_random_state(random_state)
+    except ValueError as exc:
+        raise ValueError(
+            f"Invalid value for parameter 'random_state': {random_state!r}. It must be "
+            "an int, a numpy RandomState or Generator, or None."
+        ) from exc
     return np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
 
 
@@ -65,6 +82,18 @@ def _check_sample_weight(sample_weight, n, dtype):
     if sw.sum() <= 0:
         raise ValueError("sample_weight must not sum to zero: nothing to fit.")
     return sw
+
+
+def _first_order_optimizer(est):
+    """partial_fit exists only for first-order (minibatch) optimizers, as in scikit-learn."""
+    spec = est.optimizer
+    cls = OPTIMIZERS[spec] if isinstance(spec, str) and spec in OPTIMIZERS else type(spec)
+    if getattr(cls, "full_batch", False):
+        raise AttributeError(
+            f"partial_fit is not available with the full-batch optimizer={spec!r}; "
+            "use a first-order optimizer such as 'adam' or 'sgd'."
+        )
+    return True
 
 
 class _BaseMLP(BaseEstimator):
@@ -121,6 +150,7 @@ class _BaseMLP(BaseEstimator):
     ):
         params = validate_mlp_params(self)
         self._check_extra_params()
+        self._check_full_batch(params.optimizer)
         first = not hasattr(self, "_theta") or not (incremental or self.warm_start)
         X, y = validate_data(
             self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, multi_output=True,
@@ -146,12 +176,12 @@ class _BaseMLP(BaseEstimator):
                 "or partial_fit the architecture must stay the same "
                 f"({tuple(self._layer_sizes[1:-1])})."
             )
+        if not first:  # dropout/noise/... may have changed (warm_start, partial_fit)
+            self._sync_layers(params)
         layout = self._objective.layout
         reference = resolve_reference(self.l2_reference, layout, self._theta.dtype)
         # book 7.1-7.2: L2/L1/tied penalties; prox, decoupled decay, max-norm as step hooks
-        self._objective.penalties, norm_hooks = build_norm_regularizers(
-            params, layout, self._theta, reference
-        )
+        self._objective.penalties, norm_hooks = build_norm_regularizers(params, layout, reference)
         self._set_coef_views()
 
         difficulty = check_difficulty(difficulty, X.shape[0])
@@ -168,6 +198,9 @@ class _BaseMLP(BaseEstimator):
             difficulty = None if difficulty is None else difficulty[tr]
         keep_state = incremental and hasattr(self, "optimizer_") and not first
         callbacks, stopper = self._callbacks(early, X_val, Y_val, sw_val, y_val, incremental)
+        curvature = self._curvature_monitor(X, Y, sw, first)  # book 8.2.1
+        if curvature is not None:
+            callbacks.append(curvature)
         step_hooks = list(norm_hooks)
         averager = make_averager(self)
         if averager is not None:  # book 8.7.3: evaluate and return averaged parameters
@@ -184,14 +217,17 @@ class _BaseMLP(BaseEstimator):
             sampler=sampler,
         )
         self._record_early_stopping(stopper)
+        self.curvature_history_ = None if curvature is None else curvature.history
         self.refit_n_iter_ = None
         if self.early_stopping_refit is not None and stopper is not None and early:
             refit_after_early_stopping(
                 self, params, (X, Y, sw), (X_val, Y_val, sw_val), stopper, norm_hooks
             )
+        self._finish_layers(params, X, sw, first, early or averager is not None)
         if not incremental and not state.converged and not (stopper and stopper.stopped):
             warnings.warn(
-                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and "
+                state.message
+                or f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and "
                 "the optimization hasn't converged yet. Increase max_iter or tol.",
                 ConvergenceWarning,
             )
@@ -228,8 +264,10 @@ class _BaseMLP(BaseEstimator):
             sampler=sampler,
             max_steps=max_steps,
         )
+        Y, problem.batch_hooks = self._batch_setup(params, X, Y, problem.noise_rng)
         state = LoopState(epoch=self.n_iter_, step=self.t_, loss_curve=self.loss_curve_)
-        run_minibatch(problem, self._theta, X, Y, sw, n_epochs, state)
+        run = run_full_batch if self.optimizer_.full_batch else run_minibatch
+        run(problem, self._theta, X, Y, sw, n_epochs, state)
         self.n_iter_, self.t_ = state.epoch, state.step
         return state
 
@@ -242,7 +280,8 @@ class _BaseMLP(BaseEstimator):
     def _build(self, params, n_features, n_outputs, dtype):
         self._layer_sizes = [n_features, *params.hidden, n_outputs]
         self.n_outputs_ = n_outputs
-        network = build_network(self._layer_sizes, params.activation)
+        network = build_network(self._layer_sizes, params.activation, params.layers.plan())
+        self._layer_config = params.layers
         self._objective = Objective(network, self._make_loss())
         self._theta = np.zeros(network.n_params, dtype=dtype)
 
@@ -257,6 +296,7 @@ class _BaseMLP(BaseEstimator):
         intercepts[-1][...] = 0.0
         if self.output_bias_init == "marginal":
             intercepts[-1][...] = self._marginal_bias(Y, sw)
+        self._objective.network.init_params(self._theta, rng)  # batch-norm gamma = 1
 
     def _set_coef_views(self):
         self.coefs_, self.intercepts_ = self._objective.network.coefs(self._theta)
@@ -351,11 +391,109 @@ class _BaseMLP(BaseEstimator):
         check_is_fitted(self, "_theta")
         X = validate_data(self, X, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, reset=False)
         X = X.astype(self._theta.dtype, copy=False)
+        rule = validate_inference_params(self)
+        if rule != "weight_scaling" and getattr(self, "_predict_seed", None) is not None:
+            # book 7.12: Monte Carlo / geometric-mean dropout ensembles, seeded
+            return dropout_predict(
+                self._objective, self._theta, X, rule, self.n_mc_samples, self._predict_seed
+            )
         return self._objective.predict(self._theta, X)
+
+    # ------------------------------------------------ noise, dropout, batch norm
+    def _stochastic_regularizers(self):
+        """Names of the active stochastic regularizers (dropout, input/hidden/weight
+        noise, augment); full-batch optimizers refuse them."""
+        return stochastic_regularizers(self)
+
+    def _check_full_batch(self, optimizer):
+        """Full-batch optimizers minimize one deterministic objective (draft 8.5-8.6)."""
+        if not optimizer.full_batch:
+            return
+        name = self.optimizer if isinstance(self.optimizer, str) else type(optimizer).__name__
+        active = [f"{a}={getattr(self, a)!r}" for a in self._stochastic_regularizers()]
+        if active:
+            raise ValueError(
+                f"optimizer={name!r} is a deterministic full-batch method and cannot be "
+                f"combined with the stochastic regularizer(s) {', '.join(active)}: every "
+                "evaluation would see a different random objective. Turn them off or use a "
+                "first-order optimizer such as 'adam' or 'sgd'."
+            )
+        loop_only = [
+            f"{a}={getattr(self, a)!r}" for a in ("averaging", "curriculum")
+            if getattr(self, a, None) is not None
+        ]
+        if loop_only:
+            raise ValueError(
+                f"{', '.join(loop_only)} works on the minibatch loop and cannot be combined "
+                f"with the full-batch optimizer={name!r}; use a first-order optimizer."
+            )
+
+    def _curvature_monitor(self, X, Y, sw, first):
+        """Callback recording g'g and g'Hg per epoch (``curvature_diagnostics``)."""
+        if not self.curvature_diagnostics:
+            return None
+        old = None if first else getattr(self, "curvature_history_", None)
+        # a generator of its own: the diagnostics must not change the training run
+        return make_curvature_monitor(
+            self._objective, X, Y, sw, np.random.default_rng(0), [] if old is None else old
+        )
+
+    def _sync_layers(self, params):
+        """Rebuild the layer stack if its options changed since the last fit,
+        keeping theta and the batch-norm running statistics."""
+        old = getattr(self, "_layer_config", None)
+        cfg = params.layers
+        if old == cfg:
+            return
+        if old is not None and old.batch_norm != cfg.batch_norm:
+            raise ValueError(
+                "batch_norm changed since the previous fit; with warm_start=True or "
+                f"partial_fit the architecture must stay the same (batch_norm={old.batch_norm})."
+            )
+        network = build_network(self._layer_sizes, params.activation, cfg.plan())
+        old_bn = [l for l in self._objective.network.layers if isinstance(l, BatchNorm)]
+        new_bn = [l for l in network.layers if isinstance(l, BatchNorm)]
+        for a, b in zip(old_bn, new_bn):
+            b.running_mean, b.running_var, b.n_batches = a.running_mean, a.running_var, a.n_batches
+        self._objective.network = network
+        self._layer_config = cfg
+
+    def _training_targets(self, Y):
+        """Encoded targets used by the training objective (label smoothing)."""
+        return Y
+
+    def _batch_setup(self, params, X, Y, noise_rng):
+        """Training targets and per-minibatch hooks (``augment``, book 7.4)."""
+        Y_train = self._training_targets(Y)
+        if params.augment is None:
+            return Y_train, []
+        hook = AugmentHook(
+            params.augment,
+            self._decode_targets,
+            lambda y: self._training_targets(self._encode_batch(y)),
+            noise_rng.spawn(1)[0],
+            X.shape[1],
+            self._theta.dtype,
+        )
+        return Y, [hook]
+
+    def _finish_layers(self, params, X, sw, first, replaced):
+        """After training: batch-norm statistics of the returned parameters,
+        zero-activation fractions, the seed of Monte Carlo dropout predictions."""
+        network = self._objective.network
+        if params.layers.batch_norm and replaced:
+            # early stopping / averaging replaced the last iterate
+            recalibrate_batch_norm(network, self._theta, X, sw)
+        self.hidden_zero_fraction_ = hidden_zero_fractions(network, self._theta, X)
+        if not params.layers.has_dropout:
+            self._predict_seed = None
+        elif first or getattr(self, "_predict_seed", None) is None:
+            self._predict_seed = int(self._rng.integers(2**63))
 
     # ------------------------------------------------------------- pickling
     def __getstate__(self):
-        state = super().__getstate__()
+        # a copy: object.__getstate__ returns the live __dict__ itself
+        state = dict(super().__getstate__())
         state.pop("coefs_", None)
         state.pop("intercepts_", None)
         if "_objective" in state:
@@ -412,7 +550,25 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         curriculum=None,
         curriculum_start=0.2,
         curriculum_epochs=None,
+        label_smoothing=0.0,
         class_weight=None,
+        input_noise=0.0,
+        hidden_noise=0.0,
+        hidden_noise_type="additive",
+        weight_noise=0.0,
+        augment=None,
+        dropout=0.0,
+        input_dropout=0.0,
+        dropout_type="bernoulli",
+        dropout_inference="weight_scaling",
+        n_mc_samples=20,
+        batch_norm=False,
+        batch_norm_momentum=0.9,
+        batch_norm_epsilon=1e-5,
+        activity_l1=0.0,
+        activity_kl=0.0,
+        sparsity_target=0.05,
+        curvature_diagnostics=False,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -450,11 +606,30 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         self.curriculum = curriculum
         self.curriculum_start = curriculum_start
         self.curriculum_epochs = curriculum_epochs
+        self.label_smoothing = label_smoothing
         self.class_weight = class_weight
+        self.input_noise = input_noise
+        self.hidden_noise = hidden_noise
+        self.hidden_noise_type = hidden_noise_type
+        self.weight_noise = weight_noise
+        self.augment = augment
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.dropout_type = dropout_type
+        self.dropout_inference = dropout_inference
+        self.n_mc_samples = n_mc_samples
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
+        self.batch_norm_epsilon = batch_norm_epsilon
+        self.activity_l1 = activity_l1
+        self.activity_kl = activity_kl
+        self.sparsity_target = sparsity_target
+        self.curvature_diagnostics = curvature_diagnostics
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
+    @available_if(_first_order_optimizer)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), keeping the optimizer state between calls.
 
@@ -472,6 +647,7 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _check_extra_params(self):
+        check_interval("label_smoothing", self.label_smoothing, 0.0, 1.0, closed="left")
         cw = self.class_weight
         if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
             raise ValueError(
@@ -524,6 +700,39 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
 
     def _make_loss(self):
         return SoftmaxCrossEntropy() if self._softmax else SigmoidCrossEntropy()
+
+    def _training_targets(self, Y):
+        """Book 7.5.1: targets 1 - eps and eps / (k - 1) (softmax), eps and
+        1 - eps (sigmoid units: binary and multilabel)."""
+        eps = float(self.label_smoothing)
+        if eps == 0.0:
+            return Y
+        k = len(self.classes_) if self._softmax else 2
+        if eps >= (k - 1) / k:
+            raise ValueError(
+                f"label_smoothing={eps} must be below (k - 1) / k = {(k - 1) / k:.3g} for "
+                f"{k} {'classes' if self._softmax else 'target values per output'}, so "
+                "that the true class keeps the largest target."
+            )
+        return smooth_labels(Y, eps, self._softmax).astype(Y.dtype, copy=False)
+
+    def _decode_targets(self, Y):
+        """Encoded (hard) targets -> class labels, as passed to fit."""
+        return self._label_binarizer.inverse_transform(Y)
+
+    def _encode_batch(self, y):
+        """Class labels returned by ``augment`` -> encoded targets."""
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1 and not self._multilabel:
+            y = y.ravel()
+        if y.ndim == 1:
+            unseen = set(np.unique(y)) - set(self.classes_)
+            if unseen:
+                raise ValueError(
+                    f"augment returned labels {sorted(unseen, key=str)} not in the "
+                    f"training classes {list(self.classes_)}."
+                )
+        return self._label_binarizer.transform(y)
 
     def _marginal_bias(self, Y, sw):
         """softmax(b) = class frequencies; sigmoid(b_k) = label frequencies (8.4)."""
@@ -614,6 +823,23 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         curriculum=None,
         curriculum_start=0.2,
         curriculum_epochs=None,
+        input_noise=0.0,
+        hidden_noise=0.0,
+        hidden_noise_type="additive",
+        weight_noise=0.0,
+        augment=None,
+        dropout=0.0,
+        input_dropout=0.0,
+        dropout_type="bernoulli",
+        dropout_inference="weight_scaling",
+        n_mc_samples=20,
+        batch_norm=False,
+        batch_norm_momentum=0.9,
+        batch_norm_epsilon=1e-5,
+        activity_l1=0.0,
+        activity_kl=0.0,
+        sparsity_target=0.05,
+        curvature_diagnostics=False,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -651,10 +877,28 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         self.curriculum = curriculum
         self.curriculum_start = curriculum_start
         self.curriculum_epochs = curriculum_epochs
+        self.input_noise = input_noise
+        self.hidden_noise = hidden_noise
+        self.hidden_noise_type = hidden_noise_type
+        self.weight_noise = weight_noise
+        self.augment = augment
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.dropout_type = dropout_type
+        self.dropout_inference = dropout_inference
+        self.n_mc_samples = n_mc_samples
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
+        self.batch_norm_epsilon = batch_norm_epsilon
+        self.activity_l1 = activity_l1
+        self.activity_kl = activity_kl
+        self.sparsity_target = sparsity_target
+        self.curvature_diagnostics = curvature_diagnostics
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
+    @available_if(_first_order_optimizer)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), keeping the optimizer state between calls."""
         return self._fit(X, y, sample_weight, incremental=True)
@@ -680,6 +924,21 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
 
     def _make_loss(self):
         return SquaredError()
+
+    def _decode_targets(self, Y):
+        """Encoded targets -> targets shaped as passed to fit."""
+        return Y.ravel() if self._y_1d else Y
+
+    def _encode_batch(self, y):
+        """Targets returned by ``augment`` -> (n, n_outputs) array."""
+        Y = np.asarray(y, dtype=np.float64)
+        Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
+        if Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"augment returned y_batch with {Y.shape[1]} outputs; the model has "
+                f"{self.n_outputs_}."
+            )
+        return Y
 
     def _marginal_bias(self, Y, sw):
         """Identity output: the (weighted) mean of the targets (8.4)."""

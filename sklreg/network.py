@@ -9,6 +9,9 @@ solvers (which hand over arrays of their own) and the gradient checks.
 * ``forward(P, x, ctx) -> y`` may cache what backward needs on ``self``.
 * ``backward(P, G, dy, ctx, need_dx) -> dx`` writes (does not accumulate)
   the parameter gradients into ``G`` and returns ``dL/dx`` when ``need_dx``.
+* optionally ``r_forward``/``r_backward``, the R-operator (Pearlmutter, 1994)
+  of the two passes, for exact Hessian-vector products (:mod:`sklreg._hessian`);
+  a layer without them makes those products fall back to finite differences.
 
 ``ctx`` (:class:`Context`) says whether we are training (stochastic layers
 are active, preallocated buffers are reused) and carries the random
@@ -39,11 +42,23 @@ class Context:
         Source of noise/dropout masks during training.
     need_input_grad : bool
         Whether backward must return dL/dX for the network input.
+    sample_weight : ndarray or None
+        Normalized weights of the batch rows (None: uniform); batch-norm
+        statistics and activation penalties are weighted like the loss.
+    extra_loss : float or None
+        Accumulator for penalties computed inside layers (activation
+        sparsity, book 7.10); None means "don't compute them".  Set to 0.0
+        and read back by :class:`~sklreg._objective.Objective`.
+    dropout_sampling : bool
+        Sample dropout masks outside training (Monte Carlo dropout inference).
     """
 
     training: bool = False
     rng: np.random.Generator | None = None
     need_input_grad: bool = False
+    sample_weight: np.ndarray | None = None
+    extra_loss: float | None = None
+    dropout_sampling: bool = False
 
 
 def _buffer(layer, attr, shape, dtype, ctx):
@@ -72,13 +87,39 @@ class Layer:
     def backward(self, P, G, dy, ctx, need_dx):
         raise NotImplementedError
 
+    # R-operator R{.} = d/dr (.)(theta + r v) at r = 0, for a direction v whose
+    # per-layer views are V.  Both run after forward (training ctx) and
+    # allocate fresh arrays (Hessian products are not the hot loop).
+    def r_forward(self, P, V, rx, ctx):
+        """R{y} from R{x} (``rx`` None: x does not depend on theta)."""
+        raise NotImplementedError
+
+    def r_backward(self, P, V, G, dy, rdy, ctx, need_dx):
+        """Write R{dL/dP} into ``G``; return ``(dx, R{dx})`` (Nones if not need_dx)."""
+        raise NotImplementedError
+
+    def supports_r_op(self):
+        """True when the class defining forward/backward also defines the R-ops."""
+        def owner(name):
+            return next(k for k in type(self).__mro__ if name in vars(k))
+
+        return owner("r_forward") is owner("forward") is not Layer and (
+            owner("r_backward") is owner("backward")
+        )
+
     def __getstate__(self):
         # drop caches and buffers: they are per-batch scratch space
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
 
 class Dense(Layer):
-    """Affine map ``y = x W + b`` with ``W`` of shape (fan_in, fan_out)."""
+    """Affine map ``y = x W + b`` with ``W`` of shape (fan_in, fan_out).
+
+    ``train_bias = False`` (set before a batch-norm layer, whose shift replaces
+    the bias) keeps ``b`` fixed: its gradient is written as exactly zero.
+    """
+
+    train_bias = True
 
     def __init__(self, fan_in, fan_out):
         self.fan_in = fan_in
@@ -110,11 +151,43 @@ class Dense(Layer):
             gW[...] = x.T @ dy
         else:
             np.matmul(x.T, dy, out=gW)
-        np.sum(dy, axis=0, out=gb)
+        if self.train_bias:
+            np.sum(dy, axis=0, out=gb)
+        else:
+            gb[...] = 0.0
         if not need_dx:
             return None
         dx = _buffer(self, "_dx", (dy.shape[0], self.fan_in), W.dtype, ctx)
         return np.matmul(dy, W.T, out=dx)
+
+    def r_forward(self, P, V, rx, ctx):
+        # R{x W + b} = x V_W + V_b + R{x} W
+        W, _ = P
+        VW, Vb = V
+        ry = np.asarray(self._x @ VW)
+        ry += Vb  # b enters the output even when it is not trained
+        if rx is not None:
+            ry += rx @ W
+        self._rx = rx
+        return ry
+
+    def r_backward(self, P, V, G, dy, rdy, ctx, need_dx):
+        # gW = x^T dy -> R{gW} = x^T R{dy} + R{x}^T dy;  dx = dy W^T -> R{dx} = R{dy} W^T + dy V_W^T
+        W, _ = P
+        VW, _ = V
+        gW, gb = G
+        gW[...] = self._x.T @ rdy
+        if self._rx is not None:
+            gW += self._rx.T @ dy
+        if self.train_bias:
+            np.sum(rdy, axis=0, out=gb)
+        else:
+            gb[...] = 0.0
+        if not need_dx:
+            return None, None
+        rdx = rdy @ W.T
+        rdx += dy @ VW.T
+        return dy @ W.T, rdx
 
 
 class ActivationLayer(Layer):
@@ -131,6 +204,22 @@ class ActivationLayer(Layer):
 
     def backward(self, P, G, dy, ctx, need_dx):
         return self.activation.backward(dy, self._a)
+
+    def supports_r_op(self):
+        return hasattr(self.activation, "derivatives") and super().supports_r_op()
+
+    def r_forward(self, P, V, rx, ctx):
+        # R{f(z)} = f'(z) R{z}
+        self._d1, self._d2 = self.activation.derivatives(self._a)
+        self._rx = rx
+        return None if rx is None else rx * self._d1
+
+    def r_backward(self, P, V, G, dy, rdy, ctx, need_dx):
+        # dz = f'(z) dy -> R{dz} = f'(z) R{dy} + f''(z) R{z} dy
+        rdx = rdy * self._d1
+        if self._rx is not None and not (np.isscalar(self._d2) and self._d2 == 0.0):
+            rdx += dy * self._d2 * self._rx
+        return dy * self._d1, rdx
 
 
 class Network:
@@ -158,6 +247,15 @@ class Network:
     def _split(self, views):
         return [[views[j] for j in idx] for idx in self._index]
 
+    def layer_params(self, theta):
+        """Per-layer lists of parameter views of ``theta`` (layer order)."""
+        return self._split(self.layout.views(theta))
+
+    def init_params(self, theta, rng):
+        """Let every layer initialize its own parameters (e.g. batch-norm scales)."""
+        for layer, p in zip(self.layers, self.layer_params(theta)):
+            layer.init_params(p, rng, theta.dtype)
+
     def forward(self, theta, X, ctx):
         """Raw outputs (pre-link) of the network for X."""
         P = self._split(self.layout.views(theta))
@@ -180,6 +278,34 @@ class Network:
             dy = self.layers[k].backward(P[k], G[k], dy, ctx, need)
         return dy
 
+    def supports_r_op(self):
+        """Whether every layer implements the R-operator (exact H v products)."""
+        return all(layer.supports_r_op() for layer in self.layers)
+
+    def r_forward(self, theta, v, ctx):
+        """``R{z} = J v``: derivative of the raw outputs along ``v``.
+
+        Runs after :meth:`forward` at ``theta`` (training ctx, same X)."""
+        P = self._split(self.layout.views(theta))
+        V = self._split(self.layout.views(v))
+        r = None
+        for layer, p, q in zip(self.layers, P, V):
+            r = layer.r_forward(p, q, r, ctx)
+        return r
+
+    def r_backward(self, theta, v, out, dz, rdz, ctx):
+        """Write ``R{grad}`` into ``out`` given ``dz`` and ``R{dz}`` at the outputs.
+
+        After :meth:`forward` and :meth:`r_forward`; ``out`` is the data part
+        of the Hessian-vector product ``H v``."""
+        P = self._split(self.layout.views(theta))
+        V = self._split(self.layout.views(v))
+        G = self._split(self.layout.views(out))
+        dy, rdy = dz, rdz
+        for k in range(len(self.layers) - 1, -1, -1):
+            dy, rdy = self.layers[k].r_backward(P[k], V[k], G[k], dy, rdy, ctx, k > 0)
+        return out
+
     def coefs(self, theta):
         """(coefs, intercepts) views of the dense layers."""
         P = self._split(self.layout.views(theta))
@@ -188,15 +314,25 @@ class Network:
         return coefs, intercepts
 
 
-def build_network(layer_sizes, activation):
+def build_network(layer_sizes, activation, plan=None):
     """Dense -> activation -> ... -> Dense (raw outputs) for ``layer_sizes``.
 
     ``layer_sizes`` is ``[n_features, *hidden_layer_sizes, n_outputs]``.
+    ``plan`` (a :class:`sklreg.layers.LayerConfig`, or None for the plain
+    stack) supplies the layers of weight layer ``i``
+    (``plan.dense_block(i, fan_in, fan_out, hidden)``: input noise/dropout,
+    the dense map, batch norm) and those after hidden activation ``i``
+    (``plan.hidden_block(i)``: activity penalty, hidden noise, dropout).
     """
     layers = []
     n_hidden = len(layer_sizes) - 2
     for i in range(len(layer_sizes) - 1):
-        layers.append(Dense(layer_sizes[i], layer_sizes[i + 1]))
+        if plan is None:
+            layers.append(Dense(layer_sizes[i], layer_sizes[i + 1]))
+        else:
+            layers.extend(plan.dense_block(i, layer_sizes[i], layer_sizes[i + 1], i < n_hidden))
         if i < n_hidden:
             layers.append(ActivationLayer(activation))
+            if plan is not None:
+                layers.extend(plan.hidden_block(i))
     return Network(layers)

@@ -196,9 +196,11 @@ class DecoupledWeightDecay:
     per-parameter scaling (seeds item X06).  Same update as
     ``torch.optim.AdamW`` with biases in a no-decay group.
 
-    The hook keeps a copy of the weights after all step hooks ran
-    (:meth:`snapshot`, which must run last) to know ``w_old`` at the next
-    update.
+    The hook keeps a copy of the weights after all step hooks ran (the
+    :attr:`snapshot` hook, which must run last) to know ``w_old`` at the next
+    update; its ``begin(theta)`` takes the first copy when a training phase
+    starts (the loop calls it, see :mod:`sklreg._training`), so parameters
+    replaced between phases (early-stopping restore, retraining) are seen.
 
     Parameters
     ----------
@@ -216,15 +218,19 @@ class DecoupledWeightDecay:
         else:
             self._pairs = [(s.slice, a) for s, a in zip(layout.weight_specs(), self.alpha)]
         self._prev = None
+        self.snapshot = _Snapshot(self)
 
     def start(self, theta):
-        """Record the current weights as ``w_old`` of the first update."""
+        """Record the current weights as ``w_old`` of the next update."""
         self._prev = np.array(theta[: self.layout.n_weights], copy=True)
         return self
 
     def __call__(self, theta, lr):
         if self._prev is None:
-            raise RuntimeError("DecoupledWeightDecay.start(theta) was not called.")
+            raise RuntimeError(
+                "DecoupledWeightDecay: call start(theta) (or snapshot.begin) before the "
+                "first update."
+            )
         for sl, a in self._pairs:
             if not a:
                 continue
@@ -233,9 +239,18 @@ class DecoupledWeightDecay:
                 prev = prev - self.reference[sl]
             theta[sl] -= (lr * a) * prev
 
-    def snapshot(self, theta, lr=None):
-        """Step hook to run after all others: remember the weights."""
-        self._prev[...] = theta[: self.layout.n_weights]
+
+class _Snapshot:
+    """Last step hook of :class:`DecoupledWeightDecay`: remember the weights."""
+
+    def __init__(self, decay):
+        self.decay = decay
+
+    def begin(self, theta):
+        self.decay.start(theta)
+
+    def __call__(self, theta, lr=None):
+        self.decay._prev[...] = theta[: self.decay.layout.n_weights]
 
 
 def _layer_shapes(layout):
@@ -293,11 +308,12 @@ def resolve_reference(value, layout, dtype):
         flat = flat[:nw]
     if not np.all(np.isfinite(flat)):
         raise ValueError(f"{name}: the reference weights must be finite.")
-    # weight specs are laid out contiguously in layer order from offset 0
-    return np.ascontiguousarray(flat, dtype=dtype)
+    # weight specs are laid out contiguously in layer order from offset 0; always
+    # copy so that later changes of the source (e.g. a refit) do not move the reference
+    return np.array(flat, dtype=dtype, copy=True, order="C")
 
 
-def build_norm_regularizers(params, layout, theta, reference=None):
+def build_norm_regularizers(params, layout, reference=None):
     """Penalties and step hooks of the norm regularizers of one fit.
 
     Parameters
@@ -306,9 +322,6 @@ def build_norm_regularizers(params, layout, theta, reference=None):
         Uses ``alpha``, ``l1``, ``l1_method``, ``weight_decay_mode``,
         ``max_norm``, ``max_norm_scope``.
     layout : ParamLayout
-    theta : ndarray
-        Current parameters: projected onto the max-norm set (so the start
-        point is feasible) and recorded as the start of decoupled decay.
     reference : ndarray or None
         Output of :func:`resolve_reference`.
 
@@ -316,29 +329,27 @@ def build_norm_regularizers(params, layout, theta, reference=None):
     -------
     penalties : list of Penalty, bound to ``layout``
     step_hooks : list of callables ``hook(theta, lr)``, in the order
-        decoupled decay -> L1 prox -> max-norm projection -> snapshot.
+        decoupled decay -> L1 prox -> max-norm projection -> decay snapshot.
+        The max-norm hook's ``begin(theta)`` projects the start point of every
+        training phase (so every iterate is feasible), then the snapshot's
+        ``begin`` records it as ``w_old`` of the first decoupled-decay step.
     """
     from .constraints import MaxNorm
 
     decoupled = params.weight_decay_mode == "decoupled" and any(params.alpha)
     proximal = params.l1_method == "proximal"
     penalties = [L2Penalty(params.alpha, reference, gradient=not decoupled).bind(layout)]
-    constraint = None
-    if params.max_norm is not None:
-        # start from a feasible point so that every iterate satisfies the constraint
-        constraint = MaxNorm(params.max_norm, params.max_norm_scope).bind(layout)
-        constraint.project(theta)
     hooks = []
     decay = None
     if decoupled:
-        decay = DecoupledWeightDecay(params.alpha, layout, reference).start(theta)
+        decay = DecoupledWeightDecay(params.alpha, layout, reference)
         hooks.append(decay)
     if any(params.l1):
         penalties.append(L1Penalty(params.l1, gradient=not proximal).bind(layout))
         if proximal:
             hooks.append(L1Prox(params.l1, layout))
-    if constraint is not None:
-        hooks.append(constraint)
+    if params.max_norm is not None:
+        hooks.append(MaxNorm(params.max_norm, params.max_norm_scope).bind(layout))
     if decay is not None:
         hooks.append(decay.snapshot)
     return penalties, hooks

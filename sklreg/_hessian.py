@@ -1,0 +1,344 @@
+"""Curvature of the training objective (book 8.2.1, draft 8.5-8.6).
+
+:class:`FullBatchOracle` is the deterministic full-batch objective
+``J~(theta) = sum_i w_i L_i + Omega(theta)`` on fixed data, as the full-batch
+optimizers (:mod:`sklreg.optim.batch`) see it: value and gradient, the exact
+Hessian-vector product ``H v`` and the Fisher-vector product ``F v``.
+
+Hessian-vector products
+    Exact, with the R-operator of Pearlmutter (1994): a forward pass, the
+    directional derivative of every layer's output along ``v``
+    (``Network.r_forward``), the output-loss curvature (``Loss.output_hvp``)
+    and a second backward sweep that differentiates back-propagation itself
+    (``Network.r_backward``).  Each layer keeps its R-operator next to its
+    forward/backward.  Cost: about three gradient evaluations.
+    *Fallback* when a layer or activation has no R-operator (e.g. batch
+    normalization, activity penalties, noise layers): central differences of
+    exact gradients, ``(g(theta + h v) - g(theta - h v)) / 2h`` with
+    ``h = eps^(1/3) max(1, |theta|_inf) / |v|_inf``; the error is ``O(h^2)``,
+    about 1e-10 relative in float64.  Noise layers draw the same noise for
+    both gradients (a fixed seed), so the product is that of one frozen draw.
+
+Fisher-vector products
+    ``F v = sum_i w_i J_i^T A_i J_i v`` with ``J_i`` the Jacobian of the raw
+    outputs and ``A_i`` the Fisher information of the output distribution in
+    its natural parameters.  For the canonical links used here (softmax,
+    independent sigmoids, unit-variance Gaussian) ``A_i`` is the Hessian of
+    the per-sample loss with respect to the outputs, so this Fisher is exact
+    (no sampling of labels) and equals the generalized Gauss-Newton matrix;
+    without hidden layers it equals the Hessian of the data term (test T47).
+
+Penalties add their own curvature: ``alpha`` on the weights for L2 (with or
+without a reference point), zero for L1 (piecewise linear), central
+differences of the penalty gradient for any other penalty kind.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from .callbacks import CurvatureMonitor
+from .network import Context
+from .penalties import L1Penalty, L2Penalty
+
+__all__ = [
+    "FullBatchOracle",
+    "curvature_along_gradient",
+    "make_curvature_monitor",
+    "hessian_vector_product",
+    "gradient_curvature",
+]
+
+#: largest number of rows the per-epoch curvature diagnostics use
+CURVATURE_MAX_SAMPLES = 10_000
+
+
+class FullBatchOracle:
+    """The full-batch objective on fixed data and its first and second derivatives.
+
+    Parameters
+    ----------
+    objective : Objective
+    X, Y : arrays
+        Inputs and encoded targets (all rows are used in every evaluation).
+    w : ndarray or None
+        Sample weights normalized to sum to one (None: uniform mean).
+    ctx : Context or None
+        Training context of the evaluations (None: a deterministic one).
+    seed : int or None
+        When given, every evaluation gets a fresh ``Context`` whose generator
+        is seeded with it, so stochastic layers draw the same noise each time.
+    hvp : {'auto', 'rop', 'fd'}
+        How to compute ``H v``: the R-operator, central differences of
+        gradients, or the R-operator when every layer supports it.
+    name : str
+        Who evaluates (used in error messages).
+    dtype : dtype or None
+        Dtype of the parameters (None: that of X); scipy's float64 points are
+        cast to it.
+
+    Attributes
+    ----------
+    n_evals : int
+        Objective/gradient evaluations so far.
+    n_products : int
+        Hessian- or Fisher-vector products so far.
+    """
+
+    def __init__(self, objective, X, Y, w=None, *, ctx=None, seed=None, hvp="auto",
+                 name="optimizer", dtype=None):
+        self.objective = objective
+        self.dtype = np.dtype(X.dtype if dtype is None else dtype)
+        self.X, self.Y, self.w = X, Y, w
+        self._ctx = ctx if ctx is not None else Context(training=True)
+        self.seed = seed
+        if hvp not in ("auto", "rop", "fd"):
+            raise ValueError(f"hvp must be 'auto', 'rop' or 'fd', got {hvp!r}.")
+        self.supports_rop = objective.network.supports_r_op() and hasattr(
+            objective.loss, "output_hvp"
+        )
+        if hvp == "rop" and not self.supports_rop:
+            raise ValueError(
+                "Exact Hessian-vector products need the R-operator of every layer, "
+                "activation and output loss; this network has a component without one "
+                "(use hvp='fd' for finite differences of gradients)."
+            )
+        self.hvp_method = "rop" if hvp == "auto" and self.supports_rop else hvp
+        if self.hvp_method == "auto":
+            self.hvp_method = "fd"
+        self.name = name
+        self.n_evals = 0
+        self.n_products = 0
+        self._g = self._scratch = None
+        self._memo = None
+
+    # ------------------------------------------------------------ plumbing
+    def _context(self):
+        if self.seed is None:
+            return self._ctx
+        return Context(training=True, rng=np.random.default_rng(self.seed))
+
+    def _buf(self, name, like):
+        b = getattr(self, name)
+        if b is None or b.shape != like.shape or b.dtype != like.dtype:
+            b = np.empty_like(like)
+            setattr(self, name, b)
+        return b
+
+    def _gradient_into(self, theta, out):
+        return self.objective.loss_grad(theta, self.X, self.Y, self.w, self._context(), grad=out)
+
+    # ------------------------------------------------------- first order
+    def loss_grad(self, theta):
+        """``(J~(theta), grad)``; ``grad`` is a buffer reused by the next call.
+
+        Raises ValueError when the value or the gradient is not finite."""
+        f, g = self._gradient_into(theta, self._buf("_g", theta))
+        self.n_evals += 1
+        f = float(f)
+        if not (np.isfinite(f) and np.isfinite(g).all()):
+            what = "objective" if not np.isfinite(f) else "gradient"
+            raise ValueError(
+                f"The full-batch {what} became non-finite (objective = {f}) at function "
+                f"evaluation {self.n_evals} of {self.name}. Standardize the inputs (e.g. "
+                "StandardScaler in a Pipeline), increase alpha, or start from a few "
+                "epochs of a first-order method (warmup='adam')."
+            )
+        return f, g
+
+    def memo_loss_grad(self, theta):
+        """Like :meth:`loss_grad` but remembers the last point: ``(f, g copy)``.
+
+        Line searches ask for ``f`` and ``g`` at the same point in separate
+        calls; this evaluates once."""
+        m = self._memo
+        if m is not None and m[0].shape == theta.shape and np.array_equal(m[0], theta):
+            return m[1], m[2]
+        f, g = self.loss_grad(theta)
+        self._memo = (np.array(theta, copy=True), f, g.copy())
+        return f, self._memo[2]
+
+    def scipy_fun(self, x):
+        """``fun(x) -> (f, g)`` for ``scipy.optimize.minimize(jac=True)``.
+
+        ``x`` (float64, scipy's own copy) is used directly for float64 models,
+        cast for float32 ones; the gradient is returned as a float64 copy."""
+        theta = x if x.dtype == self.dtype else x.astype(self.dtype)
+        f, g = self.loss_grad(theta)
+        return f, g.astype(np.float64, copy=True)
+
+    # ------------------------------------------------------ second order
+    def hvp(self, theta, v, out=None):
+        """Exact ``H v`` of ``J~`` at ``theta`` (see the module docstring)."""
+        out = np.empty_like(theta) if out is None else out
+        self.n_products += 1
+        if self.hvp_method == "fd":
+            return self._fd_hvp(theta, v, out)
+        net, loss = self.objective.network, self.objective.loss
+        ctx = self._context()
+        z = net.forward(theta, self.X, ctx)
+        p = loss.link(z.copy())
+        loss.forward_backward(z, self.Y, self.w)  # z <- dJ/dz
+        rz = net.r_forward(theta, v, ctx)
+        net.r_backward(theta, v, out, z, loss.output_hvp(p, rz, self.w), ctx)
+        self._penalty_hvp(theta, v, out)
+        return out
+
+    def fisher_vp(self, theta, v, out=None):
+        """``F v`` (Fisher of the predictive distribution, plus penalty curvature)."""
+        if not self.supports_rop:
+            raise ValueError(
+                "The Fisher-vector product needs the R-operator of every layer; this "
+                "network has a layer without one (batch normalization, activity "
+                "penalty or noise). Use optimizer='newton' or 'lbfgs'."
+            )
+        out = np.empty_like(theta) if out is None else out
+        self.n_products += 1
+        net, loss = self.objective.network, self.objective.loss
+        ctx = self._context()
+        p = loss.link(net.forward(theta, self.X, ctx))
+        rz = net.r_forward(theta, v, ctx)
+        net.backward(theta, out, loss.output_hvp(p, rz, self.w), ctx)  # J^T A J v
+        self._penalty_hvp(theta, v, out)
+        return out
+
+    def _step_size(self, theta, v):
+        vmax = float(np.max(np.abs(v))) if v.size else 0.0
+        if vmax == 0.0:
+            return 0.0
+        eps = float(np.finfo(theta.dtype).eps)
+        return eps ** (1.0 / 3.0) * max(1.0, float(np.max(np.abs(theta)))) / vmax
+
+    def _fd_hvp(self, theta, v, out):
+        h = self._step_size(theta, v)
+        if h == 0.0:
+            out[...] = 0.0
+            return out
+        self._gradient_into(theta + h * v, out)
+        _, gm = self._gradient_into(theta - h * v, self._buf("_scratch", theta))
+        out -= gm
+        out *= 1.0 / (2.0 * h)
+        return out
+
+    def _penalty_hvp(self, theta, v, out):
+        for pen in self.objective.penalties:
+            if not getattr(pen, "gradient", True):
+                continue  # value-only penalty: neither gradient nor curvature
+            if hasattr(pen, "hessian_vp"):
+                pen.hessian_vp(theta, v, out)
+            elif isinstance(pen, L2Penalty):
+                alphas = [float(a) for a in pen.alpha]
+                if len(set(alphas)) <= 1:
+                    a, nw = (alphas[0] if alphas else 0.0), pen.layout.n_weights
+                    if a:
+                        out[:nw] += a * v[:nw]
+                else:
+                    for spec, a in zip(pen.layout.weight_specs(), alphas):
+                        if a:
+                            out[spec.slice] += a * v[spec.slice]
+            elif isinstance(pen, L1Penalty):
+                continue  # piecewise linear: no curvature away from w = 0
+            else:
+                h = self._step_size(theta, v)
+                if h:
+                    gp, gm = np.zeros_like(theta), np.zeros_like(theta)
+                    pen.value_grad(theta + h * v, gp)
+                    pen.value_grad(theta - h * v, gm)
+                    out += (gp - gm) * (1.0 / (2.0 * h))
+
+
+# ------------------------------------------------------------------ diagnostics
+def curvature_along_gradient(oracle, theta):
+    """Book 8.2.1: ``g^T g`` and ``g^T H g`` at ``theta``.
+
+    A gradient step ``-eps g`` changes the objective by about
+    ``0.5 eps^2 g^T H g - eps g^T g`` (eq. 8.10): it increases it as soon as
+    ``eps > 2 g^T g / g^T H g`` (``critical_lr``).  A growing ``gTHg`` with a
+    flat ``gTg`` is the book's sign of ill-conditioning.
+
+    Returns a dict with keys ``loss``, ``gTg``, ``gTHg``, ``critical_lr``
+    (``inf`` when ``g^T H g <= 0``).
+    """
+    f, g = oracle.loss_grad(theta)
+    g = g.copy()
+    hg = oracle.hvp(theta, g)
+    gg, ghg = float(g @ g), float(g @ hg)
+    return {"loss": f, "gTg": gg, "gTHg": ghg,
+            "critical_lr": 2.0 * gg / ghg if ghg > 0 else np.inf}
+
+
+def make_curvature_monitor(objective, X, Y, sw, rng, history=None):
+    """Per-epoch curvature callback for ``curvature_diagnostics=True``.
+
+    Uses all training rows, or a fixed random subset of
+    :data:`CURVATURE_MAX_SAMPLES` rows (drawn once per fit from ``rng``) when
+    there are more."""
+    n = X.shape[0]
+    if n > CURVATURE_MAX_SAMPLES:
+        idx = np.sort(rng.choice(n, CURVATURE_MAX_SAMPLES, replace=False))
+        X, Y = X[idx], Y[idx]
+        sw = None if sw is None else sw[idx]
+    w = None
+    if sw is not None and sw.sum() > 0:
+        w = sw / sw.sum()
+    oracle = FullBatchOracle(
+        objective, X, Y, w, seed=int(rng.integers(2**31)), name="curvature_diagnostics"
+    )
+    return CurvatureMonitor(lambda theta: curvature_along_gradient(oracle, theta), history)
+
+
+def _estimator_oracle(estimator, X, y, sample_weight):
+    check_is_fitted(estimator, "_theta")
+    dtype = estimator._theta.dtype
+    X, Y, sw, y = estimator._check_validation((X, y, sample_weight), dtype)
+    sw = estimator._apply_class_weight(y, sw, dtype)
+    w = None if sw is None else sw / sw.sum()
+    return FullBatchOracle(
+        estimator._objective, X, Y, w, seed=0, name=type(estimator).__name__
+    )
+
+
+def hessian_vector_product(estimator, X, y, v, sample_weight=None):
+    """Exact Hessian-vector product of a fitted MLP estimator's objective.
+
+    The objective is the one ``fit`` minimizes -- the weighted mean loss on
+    ``(X, y)`` plus the penalties -- at the fitted parameters ``theta``, which
+    are ordered as in the flat parameter vector (all weight matrices row-major
+    in layer order, then all biases).  Computed with the R-operator
+    (Pearlmutter, 1994), or with central differences of exact gradients for
+    networks with a layer that has no R-operator.
+
+    Parameters
+    ----------
+    estimator : fitted MLPRegularizedClassifier or MLPRegularizedRegressor
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    v : array-like of shape (n_params,)
+        Direction; ``n_params = sum(W.size for W in coefs_) + sum(b.size ...)``.
+    sample_weight : array-like of shape (n_samples,), default=None
+
+    Returns
+    -------
+    Hv : ndarray of shape (n_params,)
+    """
+    oracle = _estimator_oracle(estimator, X, y, sample_weight)
+    theta = estimator._theta
+    v = np.asarray(v, dtype=theta.dtype)
+    if v.shape != theta.shape:
+        raise ValueError(f"v must have shape {theta.shape} (one entry per parameter), got {v.shape}.")
+    return oracle.hvp(theta, v)
+
+
+def gradient_curvature(estimator, X, y, sample_weight=None):
+    """Book 8.2.1 diagnostics of a fitted estimator on ``(X, y)``.
+
+    Returns ``{'loss', 'gTg', 'gTHg', 'critical_lr'}`` at the fitted
+    parameters: the objective, the squared gradient norm, the curvature along
+    the gradient and the largest gradient-descent step ``2 g^T g / g^T H g``
+    that still decreases the second-order model (eq. 8.10).  The per-epoch
+    history of the same numbers is ``curvature_history_`` when the estimator
+    is fitted with ``curvature_diagnostics=True``.
+    """
+    oracle = _estimator_oracle(estimator, X, y, sample_weight)
+    return curvature_along_gradient(oracle, estimator._theta)
