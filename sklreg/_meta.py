@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from .callbacks import ParameterAveraging
+from .callbacks import LossPlateau, ParameterAveraging
 from .curriculum import Curriculum, per_sample_loss
 
 __all__ = ["make_averager", "make_curriculum", "refit_after_early_stopping"]
@@ -27,12 +27,34 @@ def make_averager(est):
     return ParameterAveraging(est.averaging, est.averaging_start, float(est.averaging_decay))
 
 
-def make_curriculum(est, X, y, sample_weight, difficulty, epoch0):
+class HoldUntilComplete:
+    """Pause a training-loss stopping rule while the curriculum still grows the
+    training set: the epoch loss rises as harder rows join, which a plateau
+    rule would take for convergence (stopping before all rows were used)."""
+
+    def __init__(self, rule, curriculum):
+        self.rule, self.curriculum = rule, curriculum
+
+    def on_train_begin(self, state, theta):
+        self.rule.on_train_begin(state, theta)
+
+    def on_epoch_end(self, state, theta):
+        if self.curriculum.progress(state.epoch - 1) < 1.0:  # epoch just run was partial
+            return False
+        return self.rule.on_epoch_end(state, theta)
+
+    def on_train_end(self, state, theta):
+        self.rule.on_train_end(state, theta)
+
+
+def make_curriculum(est, X, y, sample_weight, difficulty, epoch0, callbacks=None):
     """Row sampler for ``est.curriculum`` (or None).
 
     Without a given difficulty, a first model (a clone trained for
     ``min(max_iter, 20)`` epochs without curriculum) scores each training row
-    by its loss, and the rows it fits worst count as hardest.
+    by its loss, and the rows it fits worst count as hardest.  LossPlateau
+    rules in ``callbacks`` are replaced in place by ones paused until the
+    curriculum is complete.
     """
     if est.curriculum is None:
         return None
@@ -46,9 +68,13 @@ def make_curriculum(est, X, y, sample_weight, difficulty, epoch0):
             first.fit(X, y, sample_weight=sample_weight)
         difficulty = per_sample_loss(first, X, y)
     n_epochs = est.curriculum_epochs or max(1, est.max_iter // 2)
-    return Curriculum(
+    curriculum = Curriculum(
         difficulty, est.curriculum, est.curriculum_start, n_epochs, epoch0, est.shuffle
     )
+    for i, cb in enumerate(callbacks or []):
+        if isinstance(cb, LossPlateau):
+            callbacks[i] = HoldUntilComplete(cb, curriculum)
+    return curriculum
 
 
 def check_difficulty(sample_difficulty, n):
@@ -64,7 +90,7 @@ def check_difficulty(sample_difficulty, n):
 
 
 def _stack(a, b):
-    if a is None:
+    if a is None or b is None:  # sample weights on one side only: see below
         return None
     if sp.issparse(a):
         return sp.vstack([a, b], format="csr")
@@ -80,7 +106,7 @@ def refit_after_early_stopping(est, params, sub, val, stopper, step_hooks):
     X_all, Y_all, sw_all = (_stack(a, b) for a, b in zip(sub, val))
     if sw_all is None and val[2] is not None:  # only validation weights given
         sw_all = np.concatenate([np.ones(sub[0].shape[0], val[2].dtype), val[2]])
-    elif sw_all is not None and val[2] is None:
+    elif sw_all is None and sub[2] is not None:  # only training weights given
         sw_all = np.concatenate([sub[2], np.ones(val[0].shape[0], sub[2].dtype)])
     if est.early_stopping_refit == "retrain":
         _retrain(est, params, X_all, Y_all, sw_all, stopper, step_hooks)

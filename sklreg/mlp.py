@@ -209,7 +209,8 @@ class _BaseMLP(BaseEstimator):
         sampler = None
         if not incremental:
             sampler = make_curriculum(
-                self, X, y, sw if sample_weight is not None else None, difficulty, self.n_iter_
+                self, X, y, sw if sample_weight is not None else None, difficulty, self.n_iter_,
+                callbacks,
             )
         n_epochs = 1 if incremental else self.max_iter
         state = self._train_phase(

@@ -20,6 +20,8 @@ distributed = pytest.importorskip("distributed")
 
 FAST = dict(hidden_layer_sizes=(8,), max_iter=30, learning_rate=0.01)
 
+pytestmark = pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scores")
+
 
 @pytest.fixture(scope="module")
 def client():

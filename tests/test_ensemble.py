@@ -28,6 +28,9 @@ from sklreg import (
 
 FAST = dict(hidden_layer_sizes=(8,), max_iter=30, learning_rate=0.01)
 
+# small ensembles leave some rows without out-of-bag members (checked below)
+pytestmark = pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scores")
+
 
 def clf(**kw):
     kw.setdefault("n_estimators", 3)
@@ -203,6 +206,16 @@ def test_regressor_oob_score_matches_manual(rdata):
     has = cnt > 0
     assert_allclose(b.oob_prediction_[has], acc[has] / cnt[has], rtol=1e-12)
     assert b.oob_score_ == pytest.approx(r2_score(y[has], acc[has] / cnt[has]), rel=1e-12)
+
+
+def test_rows_without_oob_members_are_nan_and_warned(rdata):
+    X, y = rdata
+    with pytest.warns(UserWarning, match="do not have OOB scores"):
+        b = BaggingNetRegressor(DummyRegressor(), n_estimators=1, oob_score=True).fit(X, y)
+    never = np.isin(np.arange(len(y)), b.estimators_samples_[0])
+    assert np.all(np.isnan(b.oob_prediction_[never]))
+    assert not np.any(np.isnan(b.oob_prediction_[~never]))
+    assert np.isfinite(b.oob_score_)
 
 
 def test_oob_needs_out_of_bag_rows(cdata):

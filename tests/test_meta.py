@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import sklearn
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
@@ -66,13 +67,15 @@ def _fit_quiet(est, *args, **kwargs):
         return est.fit(*args, **kwargs)
 
 
-def _manual_gd(theta0, X, y, lr, k):
-    """k full-batch steps on 0.5 * mean((X w + b - y)^2); returns all iterates."""
+def _manual_gd(theta0, X, y, lr, k, sw=None):
+    """k full-batch steps on the (weighted) mean of 0.5 * (x w + b - y)^2;
+    returns all iterates."""
+    w = np.full(len(y), 1.0 / len(y)) if sw is None else sw / sw.sum()
     theta = theta0.copy()
     iterates = []
     for _ in range(k):
         r = X @ theta[:-1] + theta[-1] - y
-        theta = theta - lr * np.r_[X.T @ r / len(y), r.mean()]
+        theta = theta - lr * np.r_[X.T @ (w * r), w @ r]
         iterates.append(theta)
     return np.array(iterates)
 
@@ -195,16 +198,16 @@ class _InitSpy:
         monkeypatch.setattr(cls, "_init_theta", spy)
 
 
-@pytest.mark.parametrize("averaging", [None, "polyak"])
-def test_retrain_is_algorithm_7_2(monkeypatch, averaging):
+@pytest.mark.parametrize("averaging, weighted", [(None, False), ("polyak", False), (None, True)])
+def test_retrain_is_algorithm_7_2(monkeypatch, averaging, weighted):
     """New random init, then i* epochs of (full-batch) training on train + val."""
     X, y, X_val, y_val = _linear_data()
+    sw = np.random.default_rng(3).uniform(0.2, 3.0, len(y)) if weighted else None
     spy = _InitSpy(monkeypatch, MLPRegularizedRegressor)
     kw = dict(max_iter=200, early_stopping=True, n_iter_no_change=3, averaging=averaging,
               batch_size=1000)
-    est = _fit_quiet(
-        _gd_linear(len(y), early_stopping_refit="retrain", **kw), X, y, X_val=X_val, y_val=y_val
-    )
+    fit_kw = dict(X_val=X_val, y_val=y_val, sample_weight=sw)
+    est = _fit_quiet(_gd_linear(len(y), early_stopping_refit="retrain", **kw), X, y, **fit_kw)
     assert est.refit_n_iter_ is None
     i_star = est.best_iteration_
     assert 1 < i_star < len(est.validation_loss_curve_)
@@ -213,11 +216,13 @@ def test_retrain_is_algorithm_7_2(monkeypatch, averaging):
     assert spy.n_rows == [len(y), len(y) + len(y_val)]
     assert np.abs(spy.thetas[1][:-1] - spy.thetas[0][:-1]).max() > 1e-3
     # reproduce the retraining by hand from the recorded init, on all data
-    its = _manual_gd(spy.thetas[1], np.r_[X, X_val], np.r_[y, y_val], 0.1, i_star)
+    # (unweighted validation rows count with weight 1 next to weighted training rows)
+    w_all = None if sw is None else np.r_[sw, np.ones(len(y_val))]
+    its = _manual_gd(spy.thetas[1], np.r_[X, X_val], np.r_[y, y_val], 0.1, i_star, w_all)
     expected = its[-1] if averaging is None else its.mean(axis=0)
     np.testing.assert_allclose(_theta(est), expected, rtol=0, atol=1e-10)
     # differs from the early-stopped model itself
-    stopped = _fit_quiet(_gd_linear(len(y), **kw), X, y, X_val=X_val, y_val=y_val)
+    stopped = _fit_quiet(_gd_linear(len(y), **kw), X, y, **fit_kw)
     assert stopped.best_iteration_ == i_star
     assert np.abs(_theta(stopped) - _theta(est)).max() > 1e-3
 
@@ -273,6 +278,19 @@ def test_retrain_internal_split_counts_and_rows(monkeypatch, unit):
     stopped = _fit_quiet(MLPRegularizedRegressor(**params), X, y)
     assert stopped.best_iteration_ == est.best_iteration_
     assert not np.allclose(stopped.predict(X), est.predict(X))
+
+
+@pytest.mark.parametrize("refit", ["retrain", "continue"])
+def test_refit_with_sparse_input_matches_dense(refit):
+    X, y = _overfit_data(n=60)
+    est = MLPRegularizedRegressor(
+        hidden_layer_sizes=(10,), learning_rate=0.01, batch_size=10, max_iter=40,
+        early_stopping=True, n_iter_no_change=3, early_stopping_refit=refit, random_state=0,
+    )
+    dense = _fit_quiet(clone(est), X, y)
+    sparse = _fit_quiet(clone(est), sp.csr_matrix(X), y)
+    assert dense.n_iter_ == sparse.n_iter_ and dense.refit_n_iter_ == sparse.refit_n_iter_
+    np.testing.assert_allclose(sparse.predict(X), dense.predict(X), rtol=1e-8, atol=1e-10)
 
 
 # -------------------------------------------------------- Algorithm 7.3
@@ -346,17 +364,13 @@ def test_continue_from_best_parameters_with_user_validation_set():
     assert k >= 1
     assert est.n_iter_ == len(est.validation_loss_curve_) + k == len(est.loss_curve_)
     target = _mse_half(stopped.predict(X), y)  # alpha=0: objective = data loss
-    # weighted full-batch GD on all rows from theta*
-    X_all, y_all = np.r_[X, X_val], np.r_[y, y_val]
-    w = np.r_[np.ones(len(y)), sw_val]
-    w = w / w.sum()
-    theta = _theta(stopped)
+    # weighted full-batch GD on all rows from theta* (training rows: weight 1)
+    its = _manual_gd(
+        _theta(stopped), np.r_[X, X_val], np.r_[y, y_val], 0.1, k, np.r_[np.ones(len(y)), sw_val]
+    )
+    np.testing.assert_allclose(_theta(est), its[-1], rtol=0, atol=1e-10)
     val_obj = [_mse_half(stopped.predict(X_val), y_val)]
-    for _ in range(k):
-        r = X_all @ theta[:-1] + theta[-1] - y_all
-        theta = theta - 0.1 * np.r_[X_all.T @ (w * r), w @ r]
-        val_obj.append(_mse_half(X_val @ theta[:-1] + theta[-1], y_val))
-    np.testing.assert_allclose(_theta(est), theta, rtol=0, atol=1e-10)
+    val_obj += [_mse_half(X_val @ t[:-1] + t[-1], y_val) for t in its]
     assert val_obj[-1] <= target and all(v > target for v in val_obj[:-1])
 
 
