@@ -73,8 +73,9 @@ runs = {
     "input_noise=0.3": dict(input_noise=0.3),
     "input_noise=1.0": dict(input_noise=1.0),
     "hidden_noise=0.5 (add)": dict(hidden_noise=0.5),
-    "hidden_noise=0.5 (mult)": dict(hidden_noise=0.5, hidden_noise_type="multiplicative"),
+    "hidden_noise=1.0 (mult)": dict(hidden_noise=1.0, hidden_noise_type="multiplicative"),
     "weight_noise=0.02": dict(weight_noise=0.02),
+    "weight_noise=0.1": dict(weight_noise=0.1),
     "augment (jitter copies)": dict(augment=jittered_copies),
 }
 print("\n2. diabetes, (256, 256) units, 200 epochs, no weight penalty")
@@ -116,7 +117,7 @@ except ImportError:
     sys.exit(0)
 
 fig, ax = plt.subplots(figsize=(7, 4.5))
-for i, name in enumerate(["none", "input_noise=1.0", "hidden_noise=0.5 (mult)",
+for i, name in enumerate(["none", "input_noise=1.0", "hidden_noise=1.0 (mult)",
                           "augment (jitter copies)"]):
     est = results[name]
     ax.plot(est.loss_curve_, color=f"C{i}", label=f"{name}: training")

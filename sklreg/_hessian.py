@@ -104,9 +104,9 @@ class FullBatchOracle:
                 "activation and output loss; this network has a component without one "
                 "(use hvp='fd' for finite differences of gradients)."
             )
-        self.hvp_method = "rop" if hvp == "auto" and self.supports_rop else hvp
-        if self.hvp_method == "auto":
-            self.hvp_method = "fd"
+        if hvp == "auto":
+            hvp = "rop" if self.supports_rop else "fd"
+        self.hvp_method = hvp
         self.name = name
         self.n_evals = 0
         self.n_products = 0
@@ -326,7 +326,9 @@ def hessian_vector_product(estimator, X, y, v, sample_weight=None):
     theta = estimator._theta
     v = np.asarray(v, dtype=theta.dtype)
     if v.shape != theta.shape:
-        raise ValueError(f"v must have shape {theta.shape} (one entry per parameter), got {v.shape}.")
+        raise ValueError(
+            f"v must have shape {theta.shape} (one entry per parameter), got {v.shape}."
+        )
     return oracle.hvp(theta, v)
 
 

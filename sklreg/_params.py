@@ -93,6 +93,11 @@ def validate_mlp_params(est):
     # book 7.8 (Algorithms 7.2/7.3), 8.7.3 (averaging), draft 8.7.5 (curriculum)
     check_options("early_stopping_refit", est.early_stopping_refit, [None, "retrain", "continue"])
     check_options("refit_unit", est.refit_unit, ["epochs", "updates"])
+    if est.early_stopping_refit is not None and not est.early_stopping:
+        raise ValueError(
+            f"early_stopping_refit={est.early_stopping_refit!r} needs early_stopping=True: "
+            "Algorithms 7.2/7.3 retrain after early stopping has chosen the number of steps."
+        )
     check_options("averaging", est.averaging, [None, "polyak", "ema"])
     check_interval("averaging_start", est.averaging_start, 0, None, integer=True)
     check_interval("averaging_decay", est.averaging_decay, 0.0, 1.0, closed="neither")

@@ -154,6 +154,10 @@ class ParameterAveraging(Callback):
 
     def on_train_begin(self, state, theta):
         self._state = state
+        if self.average is not None:  # resumed (partial_fit): train the raw iterate
+            theta[...] = self.raw
+            state.eval_theta = self.average
+            return
         self._epoch0 = state.epoch
         self.active = self.start == 0
 
@@ -179,6 +183,7 @@ class ParameterAveraging(Callback):
 
     def on_train_end(self, state, theta):
         if self.average is not None:
+            self.raw = theta.copy()  # where training resumes (partial_fit)
             theta[...] = self.average
 
 

@@ -203,6 +203,9 @@ class _BaseMLP(BaseEstimator):
             callbacks.append(curvature)
         step_hooks = list(norm_hooks)
         averager = make_averager(self)
+        if incremental and not first and getattr(self, "_averager", None) is not None:
+            averager = self._averager  # keep averaging across partial_fit calls
+        self._averager = averager if incremental else None
         if averager is not None:  # book 8.7.3: evaluate and return averaged parameters
             callbacks.insert(0, averager)
             step_hooks.append(averager)

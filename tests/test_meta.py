@@ -149,6 +149,25 @@ def test_T52_polyak_beats_last_iterate_with_constant_lr(seed):
     assert errors["polyak"] < errors[None] / 3, errors
 
 
+def test_partial_fit_averaging_continues_from_raw_iterate():
+    X, y, _, _ = _linear_data(n=50)
+    kw = dict(batch_size=25, averaging="polyak")  # two updates per epoch
+    inc = _gd_linear(50, **kw)
+    inc.partial_fit(X, y)
+    inc.partial_fit(X, y)
+    full = _fit_quiet(_gd_linear(50, max_iter=2, **kw), X, y)
+    np.testing.assert_allclose(_theta(inc), _theta(full), rtol=0, atol=1e-12)
+
+
+def test_partial_fit_equals_fit_without_averaging():  # control for the xfail above
+    X, y, _, _ = _linear_data(n=50)
+    inc = _gd_linear(50, batch_size=25)
+    inc.partial_fit(X, y)
+    inc.partial_fit(X, y)
+    full = _fit_quiet(_gd_linear(50, max_iter=2, batch_size=25), X, y)
+    np.testing.assert_allclose(_theta(inc), _theta(full), rtol=0, atol=1e-12)
+
+
 def test_averaged_parameters_are_validated_and_restored():
     """Early stopping validates (and restores) the averaged parameters."""
     X, y, X_val, y_val = _linear_data()
@@ -392,15 +411,14 @@ def test_continue_may_not_terminate_warns_and_caps():
 
 @pytest.mark.parametrize("refit", ["retrain", "continue"])
 @pytest.mark.parametrize("with_val", [False, True])
-def test_refit_is_ignored_without_early_stopping(refit, with_val):
-    """Documented as requiring early_stopping=True: without it (also when a
-    user validation set is only monitored) the fit is the plain one."""
+def test_refit_requires_early_stopping(refit, with_val):
+    """Algorithms 7.2/7.3 need the i* of early stopping: asking for them without
+    early_stopping=True is an error naming both parameters."""
     X, y, X_val, y_val = _linear_data()
     fit_kw = dict(X_val=X_val, y_val=y_val) if with_val else {}
-    est = _fit_quiet(_gd_linear(len(y), max_iter=5, early_stopping_refit=refit), X, y, **fit_kw)
-    ref = _fit_quiet(_gd_linear(len(y), max_iter=5), X, y, **fit_kw)
-    assert est.refit_n_iter_ is None and est.n_iter_ == 5 == len(est.loss_curve_)
-    np.testing.assert_array_equal(_theta(est), _theta(ref))
+    est = _gd_linear(len(y), max_iter=5, early_stopping_refit=refit)
+    with pytest.raises(ValueError, match="early_stopping_refit.*early_stopping=True"):
+        est.fit(X, y, **fit_kw)
 
 
 # ------------------------------------------------------- curriculum (8.7.5)
@@ -520,6 +538,27 @@ def test_curriculum_estimates_difficulty_from_a_first_model(Est):
     np.testing.assert_array_equal(auto.coefs_[0], given.coefs_[0])
     other = _fit_quiet(clone(est), X, y, sample_difficulty=-difficulty)
     assert not np.allclose(auto.coefs_[0], other.coefs_[0])
+
+
+@pytest.mark.parametrize("kind", ["deterministic", "stochastic"])
+def test_curriculum_is_not_mistaken_for_convergence(kind):
+    """The training loss rises while harder rows join; the loss-plateau rule
+    must not stop training before the curriculum is complete (it did, after 6
+    of 30 curriculum epochs, having used a third of the rows), but it applies
+    from the first epoch on the full schedule."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(200, 10, flip_y=0.1, random_state=0)
+    params = dict(hidden_layer_sizes=(20,), curriculum=kind, curriculum_epochs=30,
+                  max_iter=100, n_iter_no_change=5, random_state=0)
+    est = _fit_quiet(MLPRegularizedClassifier(**params), X, y)
+    assert est.n_iter_ > 30
+    # a plateau rule that always fires: counting starts after the curriculum
+    est = MLPRegularizedClassifier(**{**params, "tol": 1e9})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X, y)
+    assert est.n_iter_ == 30 + 1 + 5
 
 
 def test_curriculum_difficulty_is_split_with_the_rows(monkeypatch):

@@ -32,7 +32,12 @@ from sklreg._registry import ACTIVATIONS, OPTIMIZERS
 from sklreg.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from sklreg.network import Dense, build_network
 from sklreg.optim import BFGS, CG, LBFGS, FullBatchOptimizer, NaturalGradient, Newton
-from sklreg.optim.batch import _is_scipy_blas, bfgs_inverse_update, lbfgs_direction, limit_scipy_blas
+from sklreg.optim.batch import (
+    _is_scipy_blas,
+    bfgs_inverse_update,
+    lbfgs_direction,
+    limit_scipy_blas,
+)
 from sklreg.penalties import L1Penalty, L2Penalty
 
 CLF, REG = MLPRegularizedClassifier, MLPRegularizedRegressor
@@ -133,7 +138,9 @@ def test_fisher_equals_hessian_without_hidden_layers(loss):
     obj = Objective(net, loss, [L2Penalty([0.1]).bind(net.layout)])
     oracle = FullBatchOracle(obj, X, Y)
     theta, v = rng.normal(size=(2, net.n_params))
-    np.testing.assert_allclose(oracle.fisher_vp(theta, v), oracle.hvp(theta, v), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        oracle.fisher_vp(theta, v), oracle.hvp(theta, v), rtol=1e-10, atol=1e-12
+    )
 
 
 def test_fisher_is_the_expected_outer_product_of_scores():
@@ -402,7 +409,8 @@ def test_step_change_formula_on_a_quadratic_objective():
     g = g.copy()
     for eps in [0.1, d["critical_lr"], 2 * d["critical_lr"]]:
         change = oracle.loss_grad(est._theta - eps * g)[0] - f0
-        assert change == pytest.approx(0.5 * eps**2 * d["gTHg"] - eps * d["gTg"], rel=1e-8, abs=1e-14)
+        predicted = 0.5 * eps**2 * d["gTHg"] - eps * d["gTg"]
+        assert change == pytest.approx(predicted, rel=1e-8, abs=1e-14)
     assert oracle.loss_grad(est._theta - 2.5 * d["critical_lr"] * g)[0] > f0
 
 
@@ -417,7 +425,8 @@ def test_curvature_history_per_epoch(moons, optimizer):
     assert plain.curvature_history_ is None
     np.testing.assert_array_equal(est._theta, plain._theta)  # diagnostics change nothing
     hist = est.curvature_history_
-    assert len(hist) == est.n_iter_ and [h["epoch"] for h in hist] == list(range(1, est.n_iter_ + 1))
+    assert len(hist) == est.n_iter_
+    assert [h["epoch"] for h in hist] == list(range(1, est.n_iter_ + 1))
     last = gradient_curvature(est, X, y)
     for key in ("loss", "gTg", "gTHg", "critical_lr"):
         assert hist[-1][key] == pytest.approx(last[key], rel=1e-9)
@@ -563,3 +572,5 @@ def test_scipy_blas_pool_limited_inside_the_guard():
     assert scipy_threads() == before
     assert not _is_scipy_blas("/x/site-packages/numpy.libs/libscipy_openblas64_-1.so")
     assert _is_scipy_blas("/x/site-packages/scipy.libs/libscipy_openblas-2.so")
+    assert _is_scipy_blas("/x/site-packages/scipy/.dylibs/libopenblas.dylib")
+    assert not _is_scipy_blas("/home/scipy/venv/site-packages/numpy.libs/libopenblas.so")

@@ -67,9 +67,15 @@ class BatchResult:
 
 
 def _is_scipy_blas(filepath):
-    """True for the BLAS bundled with scipy (``scipy.libs/`` wheels, ``scipy/.dylibs``)."""
+    """True for the BLAS bundled in scipy's wheel (``site-packages/scipy.libs/``,
+    ``site-packages/scipy/.dylibs/``), not numpy's (``numpy.libs/libscipy_openblas64_``)."""
     parts = Path(filepath or "").parts
-    return any(p in ("scipy.libs", "scipy") for p in parts)
+    if "scipy.libs" in parts:
+        return True
+    return any(
+        a in ("site-packages", "dist-packages") and b == "scipy"
+        for a, b in zip(parts[:-1], parts[1:])
+    )
 
 
 @contextlib.contextmanager
@@ -282,7 +288,6 @@ class LBFGS(_ScipyMethod):
     """
 
     _method = "L-BFGS-B"
-    _size_reason = ""
 
     def __init__(self, memory=10, max_fun=15000, gtol=1e-5, ftol=2.220446049250313e-09,
                  max_ls=20, warmup=None, warmup_epochs=5):
@@ -315,7 +320,10 @@ class BFGS(_ScipyMethod):
     ``rho = -M g`` with a Wolfe line search.  The draft prints ``rho = +M g``
     (ascent) and ``phi^T phi`` instead of ``Delta Delta^T`` in eq. 8.23
     (seeds §F 13); :func:`bfgs_inverse_update` is the corrected formula.
-    Memory is ``O(n_params^2)``, so the model size is capped.
+    Memory is ``O(n_params^2)`` and scipy's update multiplies
+    ``n_params x n_params`` matrices (``O(n_params^3)`` time per iteration),
+    so the model size is capped; prefer :class:`LBFGS` beyond a few hundred
+    parameters.
 
     Parameters
     ----------

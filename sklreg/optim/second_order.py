@@ -95,7 +95,8 @@ class _DampedSecondOrder(FullBatchOptimizer):
     def _validate(self):
         super()._validate()
         self._check("damping", 0.0, None)
-        check_options("solver", self.solver, list(SOLVERS), owner=f"{type(self).__name__} parameter")
+        owner = f"{type(self).__name__} parameter"
+        check_options("solver", self.solver, list(SOLVERS), owner=owner)
         if self.cg_max_iter is not None:
             self._check("cg_max_iter", 1, None, integer=True)
 
