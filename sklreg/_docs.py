@@ -293,9 +293,12 @@ _ATTRIBUTES = """
     refit_n_iter_ : int or None
         Extra epochs run by ``early_stopping_refit='continue'`` (Algorithm 7.3).
 
-    hidden_zero_fraction_ : list of float
+    hidden_zero_fraction_ : list of float or None
         Fraction of exactly-zero activations of each hidden layer on the
-        training data at the end of fit (sparse representations, book 7.10).
+        training data at the end of ``fit`` (sparse representations, book
+        7.10).  ``partial_fit`` recomputes it on the data of the call only when
+        ``activity_l1`` or ``activity_kl`` is active (it costs an inference
+        pass); otherwise it keeps its value (None if never computed).
 """
 
 
