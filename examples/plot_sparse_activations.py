@@ -18,7 +18,6 @@ import sys
 import tempfile
 import warnings
 
-import numpy as np
 from scipy.special import expit
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning

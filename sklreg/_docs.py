@@ -357,6 +357,7 @@ _LAYER_PARAMS = """
         typical hidden keep probability 0.5 is ``dropout=0.5``).  Inverted
         dropout: kept units are divided by ``keep`` in training, so the
         weight-scaling inference rule needs no rescaling at predict time.
+        No effect without hidden layers (use ``input_dropout``).
 
     input_dropout : float, default=0.0
         Probability of dropping each input unit (book 7.12; its typical keep

@@ -141,8 +141,9 @@ def recalibrate_batch_norm(network, theta, X, sample_weight=None):
     One inference pass in which each batch-normalized layer first measures the
     (weighted) mean and variance of its input over all of ``X`` -- the
     population statistics of Ioffe & Szegedy -- then normalizes with them.
-    Used after early stopping (or averaging) replaced the last iterate, whose
-    running statistics no longer match the restored parameters.
+    Used when the returned parameters are not the last minibatch iterate
+    (early stopping, averaging) or were trained by a full-batch method whose
+    line searches fed trial points to the running averages.
     """
     ctx = Context(training=False)
     w = None if sample_weight is None else sample_weight / sample_weight.sum()

@@ -227,7 +227,11 @@ class _BaseMLP(BaseEstimator):
             refit_after_early_stopping(
                 self, params, (X, Y, sw), (X_val, Y_val, sw_val), stopper, norm_hooks
             )
-        self._finish_layers(params, X, sw, first, early or averager is not None, incremental)
+        # batch norm: recompute the statistics when the returned parameters are not
+        # the last minibatch iterate (early stopping, averaging) or when a full-batch
+        # method's line searches fed them trial points
+        replaced = early or averager is not None or self.optimizer_.full_batch
+        self._finish_layers(params, X, sw, first, replaced, incremental)
         if not incremental and not state.converged and not (stopper and stopper.stopped):
             warnings.warn(
                 state.message
@@ -486,7 +490,6 @@ class _BaseMLP(BaseEstimator):
         zero-activation fractions, the seed of Monte Carlo dropout predictions."""
         network = self._objective.network
         if params.layers.batch_norm and replaced:
-            # early stopping / averaging replaced the last iterate
             recalibrate_batch_norm(network, self._theta, X, sw)
         cfg = params.layers
         if not incremental or any(cfg.activity_l1) or any(cfg.activity_kl):

@@ -221,3 +221,20 @@ def test_float32_batch_norm():
     bn = est._objective.network.layers[1]
     assert bn.running_mean.dtype == np.float32 and est._theta.dtype == np.float32
     assert est.predict(X.astype(np.float32)).dtype == np.float32
+
+
+def test_full_batch_optimizer_predicts_the_function_it_trained():
+    """With a full-batch method the training objective uses the statistics of
+    all rows; its line searches feed trial points to the running averages, so
+    the statistics are recomputed for the final parameters: inference then
+    equals the train-mode network on the training data."""
+    from sklreg._registry import OPTIMIZERS
+
+    if "lbfgs" not in OPTIMIZERS:
+        pytest.skip("no lbfgs optimizer")
+    X, y = make_regression(n_samples=50, n_features=3, noise=1.0, random_state=0)
+    est = MLPRegularizedRegressor(hidden_layer_sizes=(4,), optimizer="lbfgs", batch_norm=True,
+                                  max_iter=50, random_state=0).fit(X, y)
+    net = est._objective.network
+    train_mode = net.forward(est._theta, X, Context(training=True)).ravel().copy()
+    np.testing.assert_allclose(est.predict(X), train_mode, rtol=1e-10, atol=1e-8)

@@ -1,0 +1,131 @@
+"""Designing models to aid optimization (draft 8.7.4): skip connections and
+auxiliary output heads.
+
+Both keep the network a flat list of layers (so every traversal of
+``network.layers`` -- batch-norm statistics, activation monitors, Hessian
+products -- keeps working):
+
+* a skip connection is a pair of marker layers around the block of hidden
+  layer ``l``: :class:`SkipStart` remembers the block's input ``x`` and
+  :class:`SkipEnd` returns ``block(x) + x``; in backward the gradient reaching
+  ``SkipEnd`` flows both through the block and, unchanged, straight to
+  ``SkipStart`` (a shorter path from the output to the lower layers);
+* an :class:`AuxiliaryHead` after hidden layer ``l`` is the identity in the
+  network's forward pass, but during training it also maps ``h_l`` to the
+  outputs with weights of its own and adds ``weight * loss(head(h_l), y)`` to
+  the objective, so lower layers receive a gradient from a nearby loss.
+  Predictions never use the heads.
+
+Head parameters have the role ``'aux'``: they sit after the biases in the flat
+vector and are not touched by the norm penalties or constraints (which act on
+the main network's weights).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._layout import ParamSpec
+from .network import Layer, _buffer
+
+__all__ = ["SkipStart", "SkipEnd", "AuxiliaryHead"]
+
+
+class SkipStart(Layer):
+    """Identity that remembers its input for the matching :class:`SkipEnd`."""
+
+    def forward(self, P, x, ctx):
+        self._x = x
+        return x
+
+    def backward(self, P, G, dy, ctx, need_dx):
+        skip = self.end._skip_grad
+        if dy is None:
+            return skip
+        dy += skip
+        return dy
+
+
+class SkipEnd(Layer):
+    """``out = y + x`` where ``x`` is the input of the paired SkipStart."""
+
+    def __init__(self, start):
+        self.start = start
+        start.end = self
+
+    def forward(self, P, y, ctx):
+        out = _buffer(self, "_out", y.shape, y.dtype, ctx)
+        np.add(y, self.start._x, out=out)
+        if not ctx.training:
+            self.start._x = None  # do not keep inference inputs alive
+        return out
+
+    def backward(self, P, G, dy, ctx, need_dx):
+        skip = _buffer(self, "_skip", dy.shape, dy.dtype, ctx)
+        skip[...] = dy  # the block's backward may overwrite dy in place
+        self._skip_grad = skip
+        return dy
+
+
+class AuxiliaryHead(Layer):
+    """Auxiliary output head on a hidden layer (draft 8.7.4).
+
+    Parameters
+    ----------
+    fan_in, n_outputs : int
+    loss : Loss
+        The network's own output loss (same targets).
+    weight : float
+        Weight of the auxiliary loss in the objective.
+    """
+
+    def __init__(self, fan_in, n_outputs, loss, weight):
+        self.fan_in = fan_in
+        self.n_outputs = n_outputs
+        self.loss = loss
+        self.weight = weight
+
+    def param_specs(self, index):
+        return [
+            ParamSpec(index, "W_aux", (self.fan_in, self.n_outputs), "aux"),
+            ParamSpec(index, "b_aux", (self.n_outputs,), "aux"),
+        ]
+
+    def init_params(self, P, rng, dtype):
+        W, b = P
+        limit = np.sqrt(6.0 / (self.fan_in + self.n_outputs))
+        W[...] = rng.uniform(-limit, limit, size=W.shape)
+        b[...] = 0.0
+
+    def forward(self, P, x, ctx):
+        self._active = (
+            ctx.training and ctx.extra_loss is not None and getattr(ctx, "targets", None) is not None
+        )
+        if not self._active:
+            return x
+        W, b = P
+        z = _buffer(self, "_z", (x.shape[0], self.n_outputs), W.dtype, ctx)
+        if sp.issparse(x):
+            z[...] = x @ W
+        else:
+            np.matmul(x, W, out=z)
+        z += b
+        # z becomes dJ_aux/dz; the head's weighted loss joins the objective
+        ctx.extra_loss += self.weight * self.loss.forward_backward(z, ctx.targets, ctx.sample_weight)
+        self._x = x
+        return x
+
+    def backward(self, P, G, dy, ctx, need_dx):
+        W, _ = P
+        gW, gb = G
+        if not self._active:
+            gW[...] = 0.0
+            gb[...] = 0.0
+            return dy
+        delta = self._z
+        delta *= self.weight
+        np.matmul(self._x.T, delta, out=gW)
+        np.sum(delta, axis=0, out=gb)
+        dy += delta @ W.T
+        return dy
