@@ -413,6 +413,51 @@ _LAYER_PARAMS = """
 
     sparsity_target : float in (0, 1), default=0.05
         Target average activation of the ``activity_kl`` penalty.
+
+    skip_connections : bool, default=False
+        Designing models to aid optimization (draft 8.7.4): identity skip
+        connections ``h_l = block_l(h_{l-1}) + h_{l-1}`` around every hidden
+        layer whose width equals the previous one's, shortening the path from
+        the output to lower layers.  Needs two consecutive hidden layers of
+        equal width.  Adds no parameters.
+
+    auxiliary_heads : bool, default=False
+        Draft 8.7.4: an extra output head (own weights, same loss and
+        targets) on every hidden layer but the last; during training the
+        objective adds ``auxiliary_weight`` times each head's loss, so lower
+        layers get a gradient from a nearby loss.  Predictions ignore the
+        heads; their weights are not penalized.  Needs 2+ hidden layers.
+
+    auxiliary_weight : float, default=0.3
+        Weight of each auxiliary head's loss in the objective.
+
+    pretraining : {None, 'greedy'}, default=None
+        Greedy supervised pretraining (draft 8.7.3): train a network with the
+        first hidden layer, then add the hidden layers one at a time on top
+        of the trained ones (each stage with a fresh output layer, for
+        ``pretraining_epochs`` epochs), then fine-tune the whole network
+        for up to ``max_iter`` epochs.  Needs 2+ hidden layers.
+
+    pretraining_epochs : int or None, default=None
+        Epochs per pretraining stage; None is ``max_iter // n_hidden_layers``.
+
+    pretraining_freeze : bool, default=False
+        Keep the already trained layers fixed during later pretraining
+        stages (their weights and biases get no gradient); False fine-tunes
+        them in every stage.  The final fine-tuning always trains all layers.
+
+    continuation : dict or None, default=None
+        Continuation method (draft 8.7.5): ``{parameter: (start, end)}`` moves
+        each listed regularizer's strength linearly from ``start`` to ``end``
+        over ``continuation_epochs`` epochs, then keeps ``end``.  Keys:
+        'alpha', 'input_noise', 'hidden_noise', 'weight_noise', 'dropout',
+        'input_dropout'.  The draft's blurred objectives
+        ``J(i) = E_{theta'~N(theta, sigma_i^2)} J(theta')`` are
+        ``{'weight_noise': (sigma_0, 0.0)}``.  The value given for the
+        parameter itself is replaced during training.
+
+    continuation_epochs : int or None, default=None
+        Length of the continuation schedule; None is ``max_iter // 2``.
 """
 
 

@@ -156,3 +156,172 @@ def _continue(est, params, X_all, Y_all, sw_all, sub, val, step_hooks):
         est._train_phase(params, X_all, Y_all, sw_all, [], step_hooks, 1, keep_state=True)
         ran += 1
     est.refit_n_iter_ = ran
+
+
+# ---------------------------------------------------------------- continuation
+#: regularizer strengths a continuation can anneal, and where they live
+CONTINUABLE = ("alpha", "input_noise", "hidden_noise", "weight_noise", "dropout", "input_dropout")
+
+
+def check_continuation(est):
+    """Validate ``continuation`` -> dict name -> (start, end), or None."""
+    spec = est.continuation
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not spec:
+        raise ValueError(
+            f"Invalid value for parameter 'continuation': {spec!r}. It must be None or a "
+            "dict {parameter: (start, end)} with parameters among "
+            f"{list(CONTINUABLE)}."
+        )
+    out = {}
+    for name, pair in spec.items():
+        if name not in CONTINUABLE:
+            raise ValueError(
+                f"Invalid key {name!r} in parameter 'continuation'. Allowed keys are "
+                f"{list(CONTINUABLE)}."
+            )
+        try:
+            start, end = (float(v) for v in pair)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"continuation[{name!r}] must be a pair (start, end) of floats; got {pair!r}."
+            ) from None
+        high = 1.0 if "dropout" in name else np.inf
+        if not (0.0 <= start < high and 0.0 <= end < high):
+            raise ValueError(
+                f"continuation[{name!r}] = {pair!r} must lie in [0, {high})."
+            )
+        if name == "alpha" and est.weight_decay_mode != "l2":
+            raise ValueError(
+                "continuation of 'alpha' needs weight_decay_mode='l2' (got "
+                f"weight_decay_mode={est.weight_decay_mode!r})."
+            )
+        out[name] = (start, end)
+    return out
+
+
+class Continuation:
+    """Continuation method (draft 8.7.5): anneal regularizer strengths.
+
+    A continuation method solves a sequence of objectives ``J(0), ..., J(n)``
+    from easy (heavily smoothed) to the one of interest.  Here each listed
+    regularizer's strength moves linearly from ``start`` to ``end`` over
+    ``n_epochs`` epochs (then stays at ``end``): e.g. the draft's blurring,
+    ``J(i) = E_{theta' ~ N(theta, sigma_i^2)} J(theta')``, is
+    ``continuation={'weight_noise': (sigma_0, 0.0)}``.  Noise and dropout
+    layers are rebuilt with the new strength (they hold no parameters); the L2
+    penalty is re-bound with the new ``alpha``.
+    """
+
+    def __init__(self, est, params, schedule, n_epochs, epoch0):
+        self.est = est
+        self.params = params
+        self.schedule = schedule
+        self.n_epochs = max(1, n_epochs)
+        self.epoch0 = epoch0
+
+    def value(self, name, epoch):
+        start, end = self.schedule[name]
+        a = min(1.0, (epoch - self.epoch0) / self.n_epochs)
+        return (1.0 - a) * start + a * end
+
+    def apply(self, epoch):
+        est = self.est
+        cfg_changes = {}
+        for name in self.schedule:
+            v = self.value(name, epoch)
+            if name == "alpha":
+                from .penalties import L2Penalty
+
+                for pen in est._objective.penalties:
+                    if isinstance(pen, L2Penalty):
+                        pen.alpha = [v] * len(pen.alpha)
+                        pen.bind(pen.layout)
+            elif name in ("hidden_noise", "dropout"):
+                cfg_changes[name] = (v,) * est._layer_config.n_hidden
+            else:
+                cfg_changes[name] = v
+        if cfg_changes:
+            from dataclasses import replace
+            from types import SimpleNamespace
+
+            cfg = replace(est._layer_config, **cfg_changes)
+            est._sync_layers(SimpleNamespace(layers=cfg, activation=self.params.activation))
+
+    def on_train_begin(self, state, theta):
+        self.apply(state.epoch)
+
+    def on_epoch_end(self, state, theta):
+        self.apply(state.epoch)  # strength of the next epoch
+        return False
+
+    def on_train_end(self, state, theta):
+        pass
+
+
+def make_continuation(est, params, epoch0):
+    schedule = check_continuation(est)
+    if schedule is None:
+        return None
+    n_epochs = est.continuation_epochs or max(1, est.max_iter // 2)
+    return Continuation(est, params, schedule, n_epochs, epoch0)
+
+
+# ------------------------------------------------- greedy supervised pretraining
+def greedy_pretrain(est, X, y, sample_weight):
+    """Greedy supervised pretraining (draft 8.7.3).
+
+    Train a network with the first hidden layer only, then repeatedly add the
+    next hidden layer (and a fresh output layer) on top of the layers trained
+    so far -- frozen or fine-tuned, per ``pretraining_freeze`` -- for
+    ``pretraining_epochs`` epochs per stage.  Returns the trained ``(W, b)`` of
+    the first ``L - 1`` hidden layers; the caller puts them under a new last
+    hidden layer and output layer and fine-tunes everything.
+    """
+    from ._params import hidden_sizes
+
+    hidden = hidden_sizes(est.hidden_layer_sizes)
+    epochs = est.pretraining_epochs or max(1, est.max_iter // len(hidden))
+    trained = []
+    for k in range(1, len(hidden)):
+        sizes = hidden[:k]
+        stage = clone(est).set_params(
+            hidden_layer_sizes=sizes, pretraining=None, early_stopping=False,
+            early_stopping_refit=None, max_iter=epochs, warm_start=False, curriculum=None,
+            averaging=None, continuation=None, verbose=0,
+            skip_connections=est.skip_connections and any(
+                a == b for a, b in zip(sizes[:-1], sizes[1:])
+            ),
+            auxiliary_heads=est.auxiliary_heads and k >= 2,
+        )
+        if "class_weight" in stage.get_params():
+            stage.set_params(class_weight=None)  # already folded into sample_weight
+        stage._initial_hidden = trained
+        stage._frozen_layers = len(trained) if est.pretraining_freeze else 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            stage.fit(X, y, sample_weight=sample_weight)
+        trained = [(W.copy(), b.copy()) for W, b in zip(stage.coefs_[:k], stage.intercepts_[:k])]
+    return trained
+
+
+def load_hidden(network, theta, trained):
+    """Copy pretrained ``(W, b)`` pairs into the first dense layers of ``theta``."""
+    coefs, intercepts = network.coefs(theta)
+    for (W, b), W_dst, b_dst in zip(trained, coefs, intercepts):
+        W_dst[...] = W
+        b_dst[...] = b
+
+
+def freeze_hook(network, n_layers):
+    """Gradient hook zeroing the gradients of the first ``n_layers`` dense layers."""
+
+    def hook(grad):
+        coefs, intercepts = network.coefs(grad)
+        for W, b in zip(coefs[:n_layers], intercepts[:n_layers]):
+            W[...] = 0.0
+            b[...] = 0.0
+        return grad
+
+    return hook

@@ -53,6 +53,7 @@ class Objective:
         if ctx is None:
             ctx = Context(training=True)
         ctx.sample_weight, ctx.extra_loss = w, 0.0  # activity penalties (book 7.10)
+        ctx.targets = Y  # auxiliary heads (draft 8.7.4)
         z = self.network.forward(theta, X, ctx)
         value = self.loss.forward_backward(z, Y, w) + ctx.extra_loss
         if grad is None:
@@ -71,7 +72,7 @@ class Objective:
         """Objective value (loss + penalties) without computing a gradient."""
         if ctx is None:
             ctx = Context(training=False)
-        ctx.sample_weight, ctx.extra_loss = w, 0.0
+        ctx.sample_weight, ctx.extra_loss, ctx.targets = w, 0.0, Y
         z = self.network.forward(theta, X, ctx)
         value = self.loss.forward_backward(z, Y, w) + ctx.extra_loss
         scratch = np.zeros_like(theta)

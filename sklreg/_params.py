@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 from sklearn.metrics import get_scorer, get_scorer_names
 
+from ._meta import check_continuation
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from .layers import validate_layer_params
 from ._validation import check_bool, check_interval, check_options, check_per_layer
@@ -102,6 +103,19 @@ def validate_mlp_params(est):
     check_interval("averaging_start", est.averaging_start, 0, None, integer=True)
     check_interval("averaging_decay", est.averaging_decay, 0.0, 1.0, closed="neither")
     check_options("curriculum", est.curriculum, [None, "deterministic", "stochastic"])
+    # draft 8.7.3 (greedy supervised pretraining), 8.7.5 (continuation)
+    check_options("pretraining", est.pretraining, [None, "greedy"])
+    if est.pretraining is not None and len(hidden) < 2:
+        raise ValueError(
+            "pretraining='greedy' adds hidden layers one at a time and needs at least 2 "
+            f"hidden layers; got hidden_layer_sizes={hidden}."
+        )
+    if est.pretraining_epochs is not None:
+        check_interval("pretraining_epochs", est.pretraining_epochs, 1, None, integer=True)
+    check_bool("pretraining_freeze", est.pretraining_freeze)
+    check_continuation(est)
+    if est.continuation_epochs is not None:
+        check_interval("continuation_epochs", est.continuation_epochs, 1, None, integer=True)
     check_interval("curriculum_start", est.curriculum_start, 0.0, 1.0, closed="right")
     if est.curriculum_epochs is not None:
         check_interval("curriculum_epochs", est.curriculum_epochs, 1, None, integer=True)

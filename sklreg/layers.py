@@ -18,13 +18,14 @@ With every regularizer off the plan adds nothing: the network is exactly
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ._validation import check_bool, check_interval, check_options, check_per_layer
 from .activations import Logistic
 from .activity import ActivityPenalty
+from .architecture import AuxiliaryHead, SkipEnd, SkipStart
 from .batchnorm import BatchNorm
 from .dropout import INFERENCE_RULES, Dropout
 from .network import Dense
@@ -65,6 +66,9 @@ class LayerConfig:
     activity_l1: tuple = ()
     activity_kl: tuple = ()
     sparsity_target: float = 0.05
+    skip_connections: bool = False
+    auxiliary_weight: float = 0.0  # > 0: auxiliary heads (draft 8.7.4)
+    aux_loss: object = field(default=None, compare=False)  # set when the network is built
 
     @property
     def has_dropout(self):
@@ -78,6 +82,7 @@ class LayerConfig:
             self.input_noise or any(self.hidden_noise) or self.weight_noise
             or self.has_dropout or self.batch_norm
             or any(self.activity_l1) or any(self.activity_kl)
+            or self.skip_connections or self.auxiliary_weight
         )
 
     def _dropconnect(self):
@@ -120,9 +125,29 @@ class LayerConfig:
             layers.append(Dropout(self.dropout[i], self.dropout_type))
         return layers
 
-    def plan(self):
-        """The plan for ``build_network``, or None for the plain stack."""
-        return None if self.is_plain else self
+    def skip_start(self, i, sizes):
+        """Start of a skip connection around hidden block ``i`` (draft 8.7.4):
+        between consecutive hidden layers of equal width."""
+        if self.skip_connections and 1 <= i <= self.n_hidden - 1 and sizes[i] == sizes[i + 1]:
+            return SkipStart()
+        return None
+
+    def block_end(self, i, skip, sizes):
+        """Layers closing hidden block ``i``: skip addition, auxiliary head."""
+        layers = [] if skip is None else [SkipEnd(skip)]
+        if self.auxiliary_weight and i < self.n_hidden - 1:
+            layers.append(
+                AuxiliaryHead(sizes[i + 1], sizes[-1], self.aux_loss, self.auxiliary_weight)
+            )
+        return layers
+
+    def plan(self, loss=None):
+        """The plan for ``build_network``, or None for the plain stack.
+
+        ``loss`` is the output loss, which auxiliary heads reuse."""
+        if self.is_plain:
+            return None
+        return replace(self, aux_loss=loss) if self.auxiliary_weight else self
 
 
 def validate_layer_params(est, hidden, activation):
@@ -148,6 +173,22 @@ def validate_layer_params(est, hidden, activation):
         "batch_norm_epsilon", get("batch_norm_epsilon", 1e-5), 0.0, None, closed="neither"
     )
     check_interval("sparsity_target", get("sparsity_target", 0.05), 0.0, 1.0, closed="neither")
+    check_bool("skip_connections", get("skip_connections", False))
+    check_bool("auxiliary_heads", get("auxiliary_heads", False))
+    check_interval("auxiliary_weight", get("auxiliary_weight", 0.3), 0.0, None)
+    if get("skip_connections", False) and not any(
+        a == b for a, b in zip(hidden[:-1], hidden[1:])
+    ):
+        raise ValueError(
+            "skip_connections=True adds identity skips between consecutive hidden layers "
+            f"of equal width, but hidden_layer_sizes={tuple(hidden)} has none; use e.g. "
+            "(64, 64, 64)."
+        )
+    if get("auxiliary_heads", False) and n < 2:
+        raise ValueError(
+            "auxiliary_heads=True puts an output head on every hidden layer but the last; "
+            f"hidden_layer_sizes={tuple(hidden)} needs at least 2 hidden layers."
+        )
     cfg = LayerConfig(
         n_hidden=n,
         input_noise=float(get("input_noise", 0.0)),
@@ -165,6 +206,10 @@ def validate_layer_params(est, hidden, activation):
         activity_l1=tuple(check_per_layer("activity_l1", get("activity_l1", 0.0), n)),
         activity_kl=tuple(check_per_layer("activity_kl", get("activity_kl", 0.0), n)),
         sparsity_target=float(get("sparsity_target", 0.05)),
+        skip_connections=bool(get("skip_connections", False)),
+        auxiliary_weight=(
+            float(get("auxiliary_weight", 0.3)) if get("auxiliary_heads", False) else 0.0
+        ),
     )
     if any(cfg.activity_kl) and not isinstance(activation, Logistic):
         raise ValueError(

@@ -27,7 +27,16 @@ from . import optim as _optim  # noqa: F401  (registers optimizers and schedules
 from . import activations as _activations  # noqa: F401  (registers activations)
 from . import initializers as _initializers  # noqa: F401  (registers initializers)
 from ._docs import classifier_doc, regressor_doc
-from ._meta import check_difficulty, make_averager, make_curriculum, refit_after_early_stopping
+from ._meta import (
+    check_difficulty,
+    freeze_hook,
+    greedy_pretrain,
+    load_hidden,
+    make_averager,
+    make_continuation,
+    make_curriculum,
+    refit_after_early_stopping,
+)
 from ._objective import Objective
 from ._params import validate_mlp_params
 from ._hessian import make_curvature_monitor
@@ -197,6 +206,9 @@ class _BaseMLP(BaseEstimator):
             sw = None if sw is None else sw[tr]
             difficulty = None if difficulty is None else difficulty[tr]
         keep_state = incremental and hasattr(self, "optimizer_") and not first
+        if first and self.pretraining is not None:  # draft 8.7.3, then fine-tune all
+            trained = greedy_pretrain(self, X, y, sw)
+            load_hidden(self._objective.network, self._theta, trained)
         callbacks, stopper = self._callbacks(early, X_val, Y_val, sw_val, y_val, incremental)
         curvature = self._curvature_monitor(X, Y, sw, first)  # book 8.2.1
         if curvature is not None:
@@ -209,6 +221,9 @@ class _BaseMLP(BaseEstimator):
         if averager is not None:  # book 8.7.3: evaluate and return averaged parameters
             callbacks.insert(0, averager)
             step_hooks.append(averager)
+        continuation = None if incremental else make_continuation(self, params, self.n_iter_)
+        if continuation is not None:  # draft 8.7.5: anneal regularizer strengths
+            callbacks.insert(0, continuation)
         sampler = None
         if not incremental:
             sampler = make_curriculum(
@@ -288,9 +303,10 @@ class _BaseMLP(BaseEstimator):
     def _build(self, params, n_features, n_outputs, dtype):
         self._layer_sizes = [n_features, *params.hidden, n_outputs]
         self.n_outputs_ = n_outputs
-        network = build_network(self._layer_sizes, params.activation, params.layers.plan())
+        loss = self._make_loss()
+        network = build_network(self._layer_sizes, params.activation, params.layers.plan(loss))
         self._layer_config = params.layers
-        self._objective = Objective(network, self._make_loss())
+        self._objective = Objective(network, loss)
         self._theta = np.zeros(network.n_params, dtype=dtype)
 
     def _init_theta(self, params, Y, sw):
@@ -305,6 +321,7 @@ class _BaseMLP(BaseEstimator):
         if self.output_bias_init == "marginal":
             intercepts[-1][...] = self._marginal_bias(Y, sw)
         self._objective.network.init_params(self._theta, rng)  # batch-norm gamma = 1
+        load_hidden(self._objective.network, self._theta, getattr(self, "_initial_hidden", ()))
 
     def _set_coef_views(self):
         self.coefs_, self.intercepts_ = self._objective.network.coefs(self._theta)
@@ -388,6 +405,8 @@ class _BaseMLP(BaseEstimator):
 
     def _grad_hooks(self):
         hooks = []
+        if getattr(self, "_frozen_layers", 0):  # greedy pretraining stage (draft 8.7.3)
+            hooks.append(freeze_hook(self._objective.network, self._frozen_layers))
         if self.clip_norm is not None:
             hooks.append(lambda g, c=float(self.clip_norm): clip_by_global_norm(g, c))
         if self.clip_value is not None:
@@ -427,7 +446,7 @@ class _BaseMLP(BaseEstimator):
                 "first-order optimizer such as 'adam' or 'sgd'."
             )
         loop_only = [
-            f"{a}={getattr(self, a)!r}" for a in ("averaging", "curriculum")
+            f"{a}={getattr(self, a)!r}" for a in ("averaging", "curriculum", "continuation")
             if getattr(self, a, None) is not None
         ]
         if loop_only:
@@ -453,12 +472,16 @@ class _BaseMLP(BaseEstimator):
         cfg = params.layers
         if old == cfg:
             return
-        if old is not None and old.batch_norm != cfg.batch_norm:
-            raise ValueError(
-                "batch_norm changed since the previous fit; with warm_start=True or "
-                f"partial_fit the architecture must stay the same (batch_norm={old.batch_norm})."
-            )
-        network = build_network(self._layer_sizes, params.activation, cfg.plan())
+        for name in ("batch_norm", "auxiliary_weight"):  # these change the parameters
+            if old is not None and bool(getattr(old, name)) != bool(getattr(cfg, name)):
+                param = "auxiliary_heads" if name == "auxiliary_weight" else name
+                raise ValueError(
+                    f"{param} changed since the previous fit; with warm_start=True or "
+                    "partial_fit the architecture must stay the same."
+                )
+        network = build_network(
+            self._layer_sizes, params.activation, cfg.plan(self._objective.loss)
+        )
         old_bn = [l for l in self._objective.network.layers if isinstance(l, BatchNorm)]
         new_bn = [l for l in network.layers if isinstance(l, BatchNorm)]
         for a, b in zip(old_bn, new_bn):
@@ -580,6 +603,14 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         activity_l1=0.0,
         activity_kl=0.0,
         sparsity_target=0.05,
+        skip_connections=False,
+        auxiliary_heads=False,
+        auxiliary_weight=0.3,
+        pretraining=None,
+        pretraining_epochs=None,
+        pretraining_freeze=False,
+        continuation=None,
+        continuation_epochs=None,
         curvature_diagnostics=False,
         warm_start=False,
         random_state=None,
@@ -636,6 +667,14 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         self.activity_l1 = activity_l1
         self.activity_kl = activity_kl
         self.sparsity_target = sparsity_target
+        self.skip_connections = skip_connections
+        self.auxiliary_heads = auxiliary_heads
+        self.auxiliary_weight = auxiliary_weight
+        self.pretraining = pretraining
+        self.pretraining_epochs = pretraining_epochs
+        self.pretraining_freeze = pretraining_freeze
+        self.continuation = continuation
+        self.continuation_epochs = continuation_epochs
         self.curvature_diagnostics = curvature_diagnostics
         self.warm_start = warm_start
         self.random_state = random_state
@@ -851,6 +890,14 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         activity_l1=0.0,
         activity_kl=0.0,
         sparsity_target=0.05,
+        skip_connections=False,
+        auxiliary_heads=False,
+        auxiliary_weight=0.3,
+        pretraining=None,
+        pretraining_epochs=None,
+        pretraining_freeze=False,
+        continuation=None,
+        continuation_epochs=None,
         curvature_diagnostics=False,
         warm_start=False,
         random_state=None,
@@ -905,6 +952,14 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         self.activity_l1 = activity_l1
         self.activity_kl = activity_kl
         self.sparsity_target = sparsity_target
+        self.skip_connections = skip_connections
+        self.auxiliary_heads = auxiliary_heads
+        self.auxiliary_weight = auxiliary_weight
+        self.pretraining = pretraining
+        self.pretraining_epochs = pretraining_epochs
+        self.pretraining_freeze = pretraining_freeze
+        self.continuation = continuation
+        self.continuation_epochs = continuation_epochs
         self.curvature_diagnostics = curvature_diagnostics
         self.warm_start = warm_start
         self.random_state = random_state

@@ -51,6 +51,8 @@ class Context:
         and read back by :class:`~sklreg._objective.Objective`.
     dropout_sampling : bool
         Sample dropout masks outside training (Monte Carlo dropout inference).
+    targets : ndarray or None
+        Encoded targets of the batch (auxiliary heads compute their loss).
     """
 
     training: bool = False
@@ -59,6 +61,7 @@ class Context:
     sample_weight: np.ndarray | None = None
     extra_loss: float | None = None
     dropout_sampling: bool = False
+    targets: np.ndarray | None = None
 
 
 def _buffer(layer, attr, shape, dtype, ctx):
@@ -322,11 +325,16 @@ def build_network(layer_sizes, activation, plan=None):
     stack) supplies the layers of weight layer ``i``
     (``plan.dense_block(i, fan_in, fan_out, hidden)``: input noise/dropout,
     the dense map, batch norm) and those after hidden activation ``i``
-    (``plan.hidden_block(i)``: activity penalty, hidden noise, dropout).
+    (``plan.hidden_block(i)``: activity penalty, hidden noise, dropout), and
+    the draft-8.7.4 additions around hidden block ``i`` (``plan.skip_start`` /
+    ``plan.block_end``: skip connection, auxiliary head).
     """
     layers = []
     n_hidden = len(layer_sizes) - 2
     for i in range(len(layer_sizes) - 1):
+        skip = plan.skip_start(i, layer_sizes) if plan is not None else None
+        if skip is not None:
+            layers.append(skip)
         if plan is None:
             layers.append(Dense(layer_sizes[i], layer_sizes[i + 1]))
         else:
@@ -335,4 +343,5 @@ def build_network(layer_sizes, activation, plan=None):
             layers.append(ActivationLayer(activation))
             if plan is not None:
                 layers.extend(plan.hidden_block(i))
+                layers.extend(plan.block_end(i, skip, layer_sizes))
     return Network(layers)
