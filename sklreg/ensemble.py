@@ -31,7 +31,8 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validat
 from threadpoolctl import threadpool_limits
 
 from ._validation import check_bool, check_interval, check_options
-from .mlp import MLPRegularizedClassifier, MLPRegularizedRegressor, _make_rng
+from ._base_mlp import _make_rng
+from .mlp import MLPRegularizedClassifier, MLPRegularizedRegressor
 
 __all__ = ["BaggingNetClassifier", "BaggingNetRegressor", "ensemble_error_decomposition"]
 

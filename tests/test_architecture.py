@@ -6,13 +6,13 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_digits, make_regression
+from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg._meta import Continuation, greedy_pretrain
-from sklreg.architecture import AuxiliaryHead, SkipEnd, SkipStart
+from sklreg.architecture import AuxiliaryHead
 from sklreg.network import Context
 
 
@@ -199,7 +199,7 @@ def test_greedy_pretraining_stages(freeze, digits):
 
 def test_pretrained_layers_initialize_the_final_network(digits, monkeypatch):
     X, y = digits
-    import sklreg.mlp as mlp
+    import sklreg._base_mlp as mlp
 
     seen = {}
     real = mlp.greedy_pretrain

@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import sklreg._meta as meta_mod
-import sklreg.mlp as mlp_mod
+import sklreg._base_mlp as mlp_mod
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg.curriculum import Curriculum, per_sample_loss
 

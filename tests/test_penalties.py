@@ -22,7 +22,7 @@ from sklreg._layout import ParamLayout, ParamSpec
 from sklreg._objective import Objective
 from sklreg._registry import ACTIVATIONS
 from sklreg.linear import LassoBaseline, RidgeClosedForm, soft_threshold
-from sklreg.losses import SoftmaxCrossEntropy, SquaredError
+from sklreg.losses import SoftmaxCrossEntropy
 from sklreg.network import build_network
 from sklreg.penalties import L1Penalty, L1Prox, L2Penalty, resolve_reference
 

@@ -1,0 +1,538 @@
+"""Shared fit/predict machinery of the MLP estimators (:class:`_BaseMLP`).
+
+The estimators are glue: they validate parameters, encode targets, build the
+network/objective, initialize the flat parameter vector and hand everything to
+the single training loop (:mod:`sklreg._training`).  Names of components
+(optimizer, schedule, initializer, activation) are resolved only through the
+registries.  The public classes live in :mod:`sklreg.mlp`.
+"""
+
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import optim as _optim  # noqa: F401  (registers optimizers and schedules)
+from . import activations as _activations  # noqa: F401  (registers activations)
+from . import initializers as _initializers  # noqa: F401  (registers initializers)
+from ._meta import (
+    check_difficulty,
+    freeze_hook,
+    greedy_pretrain,
+    load_hidden,
+    make_averager,
+    make_continuation,
+    make_curriculum,
+    refit_after_early_stopping,
+)
+from ._objective import Objective
+from ._params import validate_mlp_params
+from ._hessian import make_curvature_monitor
+from ._registry import OPTIMIZERS
+from ._training import LoopState, MinibatchProblem, run_full_batch, run_minibatch
+from .callbacks import EarlyStopping, LossPlateau
+from .network import build_network
+from .activity import hidden_zero_fractions
+from .batchnorm import BatchNorm, recalibrate_batch_norm
+from .dropout import dropout_predict
+from .layers import stochastic_regularizers, validate_inference_params
+from .noise import AugmentHook
+from .optim.clipping import clip_by_global_norm, clip_by_value
+from .penalties import build_norm_regularizers, resolve_reference
+
+
+__all__ = ["_BaseMLP"]
+
+_ACCEPT_SPARSE = ["csr", "csc"]
+_DTYPES = [np.float64, np.float32]
+
+
+def _make_rng(random_state):
+    """One numpy Generator per fit from an int, RandomState, Generator or None."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None:  # fresh OS entropy; the global numpy state is not used
+        return np.random.default_rng()
+    try:
+        rs = check_random_state(random_state)
+    except ValueError as exc:
+        raise ValueError(
+            f"Invalid value for parameter 'random_state': {random_state!r}. It must be "
+            "an int, a numpy RandomState or Generator, or None."
+        ) from exc
+    return np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
+
+
+def _check_sample_weight(sample_weight, n, dtype):
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight, dtype=dtype)
+    if sw.ndim == 0:
+        sw = np.full(n, float(sw), dtype=dtype)
+    if sw.shape != (n,):
+        raise ValueError(
+            f"sample_weight.shape == {sw.shape}, expected {(n,)}: one weight per sample."
+        )
+    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if sw.sum() <= 0:
+        raise ValueError("sample_weight must not sum to zero: nothing to fit.")
+    return sw
+
+
+def _first_order_optimizer(est):
+    """partial_fit exists only for first-order (minibatch) optimizers, as in scikit-learn."""
+    spec = est.optimizer
+    cls = OPTIMIZERS[spec] if isinstance(spec, str) and spec in OPTIMIZERS else type(spec)
+    if getattr(cls, "full_batch", False):
+        raise AttributeError(
+            f"partial_fit is not available with the full-batch optimizer={spec!r}; "
+            "use a first-order optimizer such as 'adam' or 'sgd'."
+        )
+    return True
+
+class _BaseMLP(BaseEstimator):
+    """Shared fit/predict machinery; subclasses encode targets and pick the loss."""
+
+    _doc_link_module = "sklreg"
+
+    # ---------------------------------------------------------------- fitting
+    def fit(
+        self, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None,
+        sample_difficulty=None,
+    ):
+        """Fit the network on (X, y) for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 input is kept float32 (all training runs in float32).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Each minibatch objective is the weighted mean of per-sample losses.
+        X_val, y_val : array-like, default=None
+            A validation set of your own (book 7.8).  It replaces the internal
+            ``validation_fraction`` split: with ``early_stopping=True`` it drives
+            Algorithm 7.1; otherwise it is only monitored
+            (``validation_loss_curve_``, ``validation_scores_``) and training
+            runs to convergence.  These are fit metadata: inside a
+            ``Pipeline`` pass ``mlp__X_val=...`` (or, with metadata routing
+            enabled, request them with ``set_fit_request(X_val=True, y_val=True)``).
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
+        sample_difficulty : array-like of shape (n_samples,), default=None
+            Per-sample difficulty (higher = harder) for ``curriculum``
+            (draft 8.7.5); without it a first model's per-sample loss is used.
+
+        Returns
+        -------
+        self
+        """
+        validation = None
+        if X_val is not None or y_val is not None:
+            if X_val is None or y_val is None:
+                raise ValueError("X_val and y_val must be given together.")
+            validation = (X_val, y_val, sample_weight_val)
+        elif sample_weight_val is not None:
+            raise ValueError("sample_weight_val was given without X_val and y_val.")
+        return self._fit(
+            X, y, sample_weight, incremental=False, validation=validation,
+            difficulty=sample_difficulty,
+        )
+
+    def _fit(
+        self, X, y, sample_weight, incremental, classes=None, validation=None, difficulty=None
+    ):
+        params = validate_mlp_params(self)
+        self._check_extra_params()
+        self._check_full_batch(params.optimizer)
+        first = not hasattr(self, "_theta") or not (incremental or self.warm_start)
+        X, y = validate_data(
+            self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, multi_output=True,
+            reset=first,
+        )
+        if sp.issparse(X) and X.format == "csc":
+            X = X.tocsr()  # row slicing for minibatches
+        dtype = X.dtype if first else self._theta.dtype
+        X = X.astype(dtype, copy=False)
+        Y = self._encode_targets(y, first, classes).astype(dtype, copy=False)
+        sw = _check_sample_weight(sample_weight, X.shape[0], dtype)
+        sw = self._apply_class_weight(y, sw, dtype)
+        if first:
+            self._rng = _make_rng(self.random_state)
+            self._build(params, X.shape[1], Y.shape[1], dtype)
+            self._init_theta(params, Y, sw)
+            self.n_iter_ = 0
+            self.t_ = 0
+            self.loss_curve_ = []
+        elif self._layer_sizes[1:-1] != list(params.hidden):
+            raise ValueError(
+                "hidden_layer_sizes changed since the previous fit; with warm_start=True "
+                "or partial_fit the architecture must stay the same "
+                f"({tuple(self._layer_sizes[1:-1])})."
+            )
+        if not first:  # dropout/noise/... may have changed (warm_start, partial_fit)
+            self._sync_layers(params)
+        layout = self._objective.layout
+        reference = resolve_reference(self.l2_reference, layout, self._theta.dtype)
+        # book 7.1-7.2: L2/L1/tied penalties; prox, decoupled decay, max-norm as step hooks
+        self._objective.penalties, norm_hooks = build_norm_regularizers(params, layout, reference)
+        self._set_coef_views()
+
+        difficulty = check_difficulty(difficulty, X.shape[0])
+        early = self.early_stopping and not incremental
+        X_val = Y_val = sw_val = y_val = None
+        if validation is not None:
+            X_val, Y_val, sw_val, y_val = self._check_validation(validation, dtype)
+        elif early:
+            tr, va = self._validation_split(X.shape[0], y)
+            X_val, Y_val, y_val = X[va], Y[va], y[va]
+            sw_val = None if sw is None else sw[va]
+            X, Y, y = X[tr], Y[tr], y[tr]
+            sw = None if sw is None else sw[tr]
+            difficulty = None if difficulty is None else difficulty[tr]
+        keep_state = incremental and hasattr(self, "optimizer_") and not first
+        if first and self.pretraining is not None:  # draft 8.7.3, then fine-tune all
+            trained = greedy_pretrain(self, X, y, sw)
+            load_hidden(self._objective.network, self._theta, trained)
+        callbacks, stopper = self._callbacks(early, X_val, Y_val, sw_val, y_val, incremental)
+        curvature = self._curvature_monitor(X, Y, sw, first)  # book 8.2.1
+        if curvature is not None:
+            callbacks.append(curvature)
+        step_hooks = list(norm_hooks)
+        averager = make_averager(self)
+        if incremental and not first and getattr(self, "_averager", None) is not None:
+            averager = self._averager  # keep averaging across partial_fit calls
+        self._averager = averager if incremental else None
+        if averager is not None:  # book 8.7.3: evaluate and return averaged parameters
+            callbacks.insert(0, averager)
+            step_hooks.append(averager)
+        continuation = None if incremental else make_continuation(self, params, self.n_iter_)
+        if continuation is not None:  # draft 8.7.5: anneal regularizer strengths
+            callbacks.insert(0, continuation)
+        sampler = None
+        if not incremental:
+            sampler = make_curriculum(
+                self, X, y, sw if sample_weight is not None else None, difficulty, self.n_iter_,
+                callbacks,
+            )
+        n_epochs = 1 if incremental else self.max_iter
+        state = self._train_phase(
+            params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=keep_state,
+            sampler=sampler,
+        )
+        self._record_early_stopping(stopper)
+        self.curvature_history_ = None if curvature is None else curvature.history
+        self.refit_n_iter_ = None
+        if self.early_stopping_refit is not None and stopper is not None and early:
+            refit_after_early_stopping(
+                self, params, (X, Y, sw), (X_val, Y_val, sw_val), stopper, norm_hooks
+            )
+        # batch norm: recompute the statistics when the returned parameters are not
+        # the last minibatch iterate (early stopping, averaging) or when a full-batch
+        # method's line searches fed them trial points
+        replaced = early or averager is not None or self.optimizer_.full_batch
+        self._finish_layers(params, X, sw, first, replaced, incremental)
+        if not incremental and not state.converged and not (stopper and stopper.stopped):
+            warnings.warn(
+                state.message
+                or f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and "
+                "the optimization hasn't converged yet. Increase max_iter or tol.",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _train_phase(
+        self, params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=False,
+        sampler=None, max_steps=None,
+    ):
+        """Run the training loop once on (X, Y, sw), continuing n_iter_/t_.
+
+        A fresh optimizer and schedule are started unless ``keep_state``
+        (partial_fit, Algorithm 7.3).  Returns the loop's final state.
+        """
+        if not keep_state:
+            self.optimizer_ = params.optimizer.start(self._theta)
+        n = X.shape[0]
+        batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
+        if not keep_state:
+            self.lr_schedule_ = params.schedule.start(-(-n // batch_size), self.max_iter)
+        problem = MinibatchProblem(
+            objective=self._objective,
+            optimizer=self.optimizer_,
+            schedule=self.lr_schedule_,
+            learning_rate=params.learning_rate,
+            batch_size=batch_size,
+            shuffle=self.shuffle,
+            rng=np.random.default_rng(self._rng.integers(2**63)),
+            noise_rng=np.random.default_rng(self._rng.integers(2**63)),
+            grad_hooks=self._grad_hooks(),
+            step_hooks=step_hooks,
+            callbacks=callbacks,
+            verbose=self.verbose,
+            sampler=sampler,
+            max_steps=max_steps,
+        )
+        Y, problem.batch_hooks = self._batch_setup(params, X, Y, problem.noise_rng)
+        state = LoopState(epoch=self.n_iter_, step=self.t_, loss_curve=self.loss_curve_)
+        run = run_full_batch if self.optimizer_.full_batch else run_minibatch
+        run(problem, self._theta, X, Y, sw, n_epochs, state)
+        self.n_iter_, self.t_ = state.epoch, state.step
+        return state
+
+    def _check_extra_params(self):
+        """Subclass hook for task-specific parameters (class_weight)."""
+
+    def _apply_class_weight(self, y, sw, dtype):
+        return sw
+
+    def _build(self, params, n_features, n_outputs, dtype):
+        self._layer_sizes = [n_features, *params.hidden, n_outputs]
+        self.n_outputs_ = n_outputs
+        loss = self._make_loss()
+        network = build_network(self._layer_sizes, params.activation, params.layers.plan(loss))
+        self._layer_config = params.layers
+        self._objective = Objective(network, loss)
+        self._theta = np.zeros(network.n_params, dtype=dtype)
+
+    def _init_theta(self, params, Y, sw):
+        """Book 8.4: random weights from ``init``; hidden biases constant; output
+        biases from the marginal statistics of the targets (or zero)."""
+        rng = np.random.default_rng(self._rng.integers(2**63))
+        coefs, intercepts = self._objective.network.coefs(self._theta)
+        for W, b in zip(coefs, intercepts):
+            W[...] = params.init(W.shape[0], W.shape[1], rng, W.dtype)
+            b[...] = self.hidden_bias_init
+        intercepts[-1][...] = 0.0
+        if self.output_bias_init == "marginal":
+            intercepts[-1][...] = self._marginal_bias(Y, sw)
+        self._objective.network.init_params(self._theta, rng)  # batch-norm gamma = 1
+        load_hidden(self._objective.network, self._theta, getattr(self, "_initial_hidden", ()))
+
+    def _set_coef_views(self):
+        self.coefs_, self.intercepts_ = self._objective.network.coefs(self._theta)
+
+    def _validation_split(self, n, y):
+        """Train/validation row indices (stratified for classifiers, seeded)."""
+        idx = np.arange(n)
+        stratify = self._stratify(y)
+        seed = int(self._rng.integers(np.iinfo(np.int32).max))
+        try:
+            tr, va = train_test_split(
+                idx, test_size=self.validation_fraction, random_state=seed, stratify=stratify
+            )
+        except ValueError:
+            tr, va = train_test_split(idx, test_size=self.validation_fraction, random_state=seed)
+        if len(tr) == 0 or len(va) == 0:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves an empty training "
+                f"or validation set with {n} samples; use early_stopping=False."
+            )
+        return tr, va
+
+    def _check_validation(self, validation, dtype):
+        """Validate a user validation set like predict input; encode its targets."""
+        X_val, y_val, sw_val = validation
+        X_val = validate_data(
+            self, X_val, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, reset=False
+        ).astype(dtype, copy=False)
+        if sp.issparse(X_val):
+            X_val = X_val.tocsr()
+        y_val = np.asarray(y_val)
+        if y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(
+                f"X_val has {X_val.shape[0]} rows but y_val has {y_val.shape[0]}."
+            )
+        Y_val = self._encode_validation_targets(y_val).astype(dtype, copy=False)
+        sw_val = _check_sample_weight(sw_val, X_val.shape[0], dtype)
+        return X_val, Y_val, sw_val, y_val
+
+    def _stratify(self, y):
+        return None
+
+    def _callbacks(self, early, X_val, Y_val, sw_val, y_val, incremental):
+        if incremental:
+            return [], None
+        if X_val is None:
+            return [LossPlateau(self.tol, self.n_iter_no_change)], None
+        w_val = None if sw_val is None else sw_val / sw_val.sum()
+        objective = self._objective
+
+        def val_loss(theta):
+            return objective.data_loss(theta, X_val, Y_val, w_val)
+
+        scoring = validate_mlp_params(self).scoring
+        val_score = None
+        if scoring != "loss":
+            def val_score(theta):
+                if sw_val is None:
+                    return scoring(self, X_val, y_val)
+                return scoring(self, X_val, y_val, sample_weight=sw_val)
+
+        if not early:  # user validation set, monitored only
+            stopper = EarlyStopping(val_loss, val_score, self.tol, np.inf, restore_best=False)
+            return [LossPlateau(self.tol, self.n_iter_no_change), stopper], stopper
+        stopper = EarlyStopping(val_loss, val_score, self.tol, self.n_iter_no_change)
+        return [stopper], stopper
+
+    def _record_early_stopping(self, stopper):
+        if stopper is None:
+            self.validation_scores_ = None
+            self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
+            self.best_iteration_ = None
+            self.best_t_ = None
+            return
+        self.validation_scores_ = stopper.scores
+        self.validation_loss_curve_ = stopper.losses
+        self.best_validation_score_ = stopper.best_score
+        self.best_iteration_ = stopper.best_iteration
+        self.best_t_ = stopper.best_step
+
+    def _grad_hooks(self):
+        hooks = []
+        if getattr(self, "_frozen_layers", 0):  # greedy pretraining stage (draft 8.7.3)
+            hooks.append(freeze_hook(self._objective.network, self._frozen_layers))
+        if self.clip_norm is not None:
+            hooks.append(lambda g, c=float(self.clip_norm): clip_by_global_norm(g, c))
+        if self.clip_value is not None:
+            hooks.append(lambda g, c=float(self.clip_value): clip_by_value(g, c))
+        return hooks
+
+    # ------------------------------------------------------------- inference
+    def _forward(self, X):
+        check_is_fitted(self, "_theta")
+        X = validate_data(self, X, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, reset=False)
+        X = X.astype(self._theta.dtype, copy=False)
+        rule = validate_inference_params(self)
+        if rule != "weight_scaling" and getattr(self, "_predict_seed", None) is not None:
+            # book 7.12: Monte Carlo / geometric-mean dropout ensembles, seeded
+            return dropout_predict(
+                self._objective, self._theta, X, rule, self.n_mc_samples, self._predict_seed
+            )
+        return self._objective.predict(self._theta, X)
+
+    # ------------------------------------------------ noise, dropout, batch norm
+    def _stochastic_regularizers(self):
+        """Names of the active stochastic regularizers (dropout, input/hidden/weight
+        noise, augment); full-batch optimizers refuse them."""
+        return stochastic_regularizers(self)
+
+    def _check_full_batch(self, optimizer):
+        """Full-batch optimizers minimize one deterministic objective (draft 8.5-8.6)."""
+        if not optimizer.full_batch:
+            return
+        name = self.optimizer if isinstance(self.optimizer, str) else type(optimizer).__name__
+        active = [f"{a}={getattr(self, a)!r}" for a in self._stochastic_regularizers()]
+        if active:
+            raise ValueError(
+                f"optimizer={name!r} is a deterministic full-batch method and cannot be "
+                f"combined with the stochastic regularizer(s) {', '.join(active)}: every "
+                "evaluation would see a different random objective. Turn them off or use a "
+                "first-order optimizer such as 'adam' or 'sgd'."
+            )
+        loop_only = [
+            f"{a}={getattr(self, a)!r}" for a in ("averaging", "curriculum", "continuation")
+            if getattr(self, a, None) is not None
+        ]
+        if loop_only:
+            raise ValueError(
+                f"{', '.join(loop_only)} works on the minibatch loop and cannot be combined "
+                f"with the full-batch optimizer={name!r}; use a first-order optimizer."
+            )
+
+    def _curvature_monitor(self, X, Y, sw, first):
+        """Callback recording g'g and g'Hg per epoch (``curvature_diagnostics``)."""
+        if not self.curvature_diagnostics:
+            return None
+        old = None if first else getattr(self, "curvature_history_", None)
+        # a generator of its own: the diagnostics must not change the training run
+        return make_curvature_monitor(
+            self._objective, X, Y, sw, np.random.default_rng(0), [] if old is None else old
+        )
+
+    def _sync_layers(self, params):
+        """Rebuild the layer stack if its options changed since the last fit,
+        keeping theta and the batch-norm running statistics."""
+        old = getattr(self, "_layer_config", None)
+        cfg = params.layers
+        if old == cfg:
+            return
+        for name in ("batch_norm", "auxiliary_weight"):  # these change the parameters
+            if old is not None and bool(getattr(old, name)) != bool(getattr(cfg, name)):
+                param = "auxiliary_heads" if name == "auxiliary_weight" else name
+                raise ValueError(
+                    f"{param} changed since the previous fit; with warm_start=True or "
+                    "partial_fit the architecture must stay the same."
+                )
+        network = build_network(
+            self._layer_sizes, params.activation, cfg.plan(self._objective.loss)
+        )
+        old_bn = [l for l in self._objective.network.layers if isinstance(l, BatchNorm)]
+        new_bn = [l for l in network.layers if isinstance(l, BatchNorm)]
+        for a, b in zip(old_bn, new_bn):
+            b.running_mean, b.running_var, b.n_batches = a.running_mean, a.running_var, a.n_batches
+        self._objective.network = network
+        self._layer_config = cfg
+
+    def _training_targets(self, Y):
+        """Encoded targets used by the training objective (label smoothing)."""
+        return Y
+
+    def _batch_setup(self, params, X, Y, noise_rng):
+        """Training targets and per-minibatch hooks (``augment``, book 7.4)."""
+        Y_train = self._training_targets(Y)
+        if params.augment is None:
+            return Y_train, []
+        hook = AugmentHook(
+            params.augment,
+            self._decode_targets,
+            lambda y: self._training_targets(self._encode_batch(y)),
+            noise_rng.spawn(1)[0],
+            X.shape[1],
+            self._theta.dtype,
+        )
+        return Y, [hook]
+
+    def _finish_layers(self, params, X, sw, first, replaced, incremental):
+        """After training: batch-norm statistics of the returned parameters,
+        zero-activation fractions, the seed of Monte Carlo dropout predictions."""
+        network = self._objective.network
+        if params.layers.batch_norm and replaced:
+            recalibrate_batch_norm(network, self._theta, X, sw)
+        cfg = params.layers
+        if not incremental or any(cfg.activity_l1) or any(cfg.activity_kl):
+            # one inference pass: skipped by a plain partial_fit (~15% of its cost)
+            self.hidden_zero_fraction_ = hidden_zero_fractions(network, self._theta, X)
+        elif first or not hasattr(self, "hidden_zero_fraction_"):
+            self.hidden_zero_fraction_ = None
+        if not params.layers.has_dropout:
+            self._predict_seed = None
+        elif first or getattr(self, "_predict_seed", None) is None:
+            self._predict_seed = int(self._rng.integers(2**63))
+
+    # ------------------------------------------------------------- pickling
+    def __getstate__(self):
+        # a copy: object.__getstate__ returns the live __dict__ itself
+        state = dict(super().__getstate__())
+        state.pop("coefs_", None)
+        state.pop("intercepts_", None)
+        if "_objective" in state:
+            state["_objective"]._grad = None
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_theta" in self.__dict__:
+            self._set_coef_views()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
