@@ -38,7 +38,7 @@ from ._registry import OPTIMIZERS
 from ._training import LoopState, MinibatchProblem, run_full_batch, run_minibatch
 from .callbacks import EarlyStopping, LossPlateau
 from .network import build_network
-from .activity import hidden_zero_fractions
+from .activity import ZERO_FRACTION_ROWS, hidden_zero_fractions
 from .batchnorm import BatchNorm, recalibrate_batch_norm
 from .dropout import dropout_predict
 from .layers import stochastic_regularizers, validate_inference_params
@@ -509,6 +509,9 @@ class _BaseMLP(BaseEstimator):
         cfg = params.layers
         if not incremental or any(cfg.activity_l1) or any(cfg.activity_kl):
             # one inference pass: skipped by a plain partial_fit (~15% of its cost)
+            if X.shape[0] > ZERO_FRACTION_ROWS:  # a fixed-size seeded sample
+                rows = np.sort(self._rng.choice(X.shape[0], ZERO_FRACTION_ROWS, replace=False))
+                X = X[rows]
             self.hidden_zero_fraction_ = hidden_zero_fractions(network, self._theta, X)
         elif first or not hasattr(self, "hidden_zero_fraction_"):
             self.hidden_zero_fraction_ = None

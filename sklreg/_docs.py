@@ -295,8 +295,8 @@ _ATTRIBUTES = """
 
     hidden_zero_fraction_ : list of float or None
         Fraction of exactly-zero activations of each hidden layer on the
-        training data at the end of ``fit`` (sparse representations, book
-        7.10).  ``partial_fit`` recomputes it on the data of the call only when
+        training data at the end of ``fit`` (on a seeded random sample of 2000
+        rows when there are more; sparse representations, book 7.10).  ``partial_fit`` recomputes it on the data of the call only when
         ``activity_l1`` or ``activity_kl`` is active (it costs an inference
         pass); otherwise it keeps its value (None if never computed).
 """

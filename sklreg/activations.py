@@ -95,7 +95,9 @@ class ReLU(Activation):
     """f(z) = max(z, 0); f' = [a > 0] (0 at z = 0, as scikit-learn)."""
 
     def forward(self, z):
-        return np.maximum(z, 0, out=z)
+        # z * [z > 0]: the same values as max(z, 0) (NaN stays NaN) and faster
+        # than np.maximum, whose NaN handling costs more than a multiply
+        return np.multiply(z, z > 0, out=z)
 
     def backward(self, dy, a):
         np.multiply(dy, a > 0, out=dy)

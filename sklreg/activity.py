@@ -88,11 +88,18 @@ class ActivityPenalty(Layer):
         return dy
 
 
+#: fitted estimators measure ``hidden_zero_fraction_`` on at most this many
+#: training rows (a seeded random sample), so the monitor costs a fixed, small
+#: forward pass however large the data set is
+ZERO_FRACTION_ROWS = 2000
+
+
 def hidden_zero_fractions(network, theta, X, chunk=4096):
     """Fraction of exactly-zero activations of each hidden layer on ``X``.
 
     One inference pass (``chunk`` rows at a time); returns a list with one
-    float per hidden layer (the outputs of the hidden activations).
+    float per hidden layer (the outputs of the hidden activations).  Callers
+    pass a row sample when X is large (see ``ZERO_FRACTION_ROWS``).
     """
     P = network.layer_params(theta)
     n_hidden = sum(isinstance(layer, ActivationLayer) for layer in network.layers)

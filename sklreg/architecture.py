@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._layout import ParamSpec
-from .network import Layer, _buffer
+from .network import Layer, _buffer, column_sums
 
 __all__ = ["SkipStart", "SkipEnd", "AuxiliaryHead"]
 
@@ -126,6 +126,6 @@ class AuxiliaryHead(Layer):
         delta = self._z
         delta *= self.weight
         np.matmul(self._x.T, delta, out=gW)
-        np.sum(delta, axis=0, out=gb)
+        column_sums(delta, gb)
         dy += delta @ W.T
         return dy

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._layout import ParamSpec
-from .network import Context, Layer, _buffer
+from .network import Context, Layer, _buffer, column_sums
 
 __all__ = ["BatchNorm", "recalibrate_batch_norm"]
 
@@ -117,7 +117,7 @@ class BatchNorm(Layer):
         gamma, _ = P
         ggamma, gbeta = G
         zhat, inv, w = self._zhat, self._inv, self._w
-        np.sum(dy, axis=0, out=gbeta)
+        column_sums(dy, gbeta)
         ggamma[...] = np.einsum("ij,ij->j", dy, zhat)
         if not need_dx:
             return None

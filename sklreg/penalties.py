@@ -98,10 +98,18 @@ class L2Penalty(Penalty):
         for sl, a in pairs:
             if a:
                 d = self._diff(theta, sl)
-                if self.gradient:
-                    grad[sl] += a * d
+                if self.gradient:  # grad += a * d without a temporary per update
+                    tmp = self._scratch(d)
+                    np.multiply(d, a, out=tmp)
+                    grad[sl] += tmp
                 value += 0.5 * a * float(d @ d)
         return value
+
+    def _scratch(self, d):
+        buf = getattr(self, "_buf", None)
+        if buf is None or buf.size < d.size or buf.dtype != d.dtype:
+            buf = self._buf = np.empty(self.layout.n_weights, dtype=d.dtype)
+        return buf[: d.size]
 
 
 class L1Penalty(Penalty):

@@ -25,6 +25,8 @@ Hot-loop conventions (one step per minibatch, on ~1e5 parameters):
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._registry import OPTIMIZERS
@@ -365,11 +367,15 @@ class Adam(FirstOrderOptimizer):
         np.multiply(g, 1.0 - b1, out=buf)
         s += buf
         _ema_sq(r, g, b2, buf)
-        np.multiply(r, 1.0 / (1.0 - b2**t), out=buf)     # r^
-        np.sqrt(buf, out=buf)
-        buf += float(self.epsilon)
+        # lr * s^ / (sqrt(r^) + delta) with s^ = s/(1-b1^t), r^ = r/(1-b2^t),
+        # rewritten exactly as lr*c/(1-b1^t) * s / (sqrt(r) + delta*c) with
+        # c = sqrt(1-b2^t): one pass fewer, the same iterates as the book's box
+        # (unlike scikit-learn, which leaves delta unscaled)
+        c = math.sqrt(1.0 - b2**t)
+        np.sqrt(r, out=buf)
+        buf += float(self.epsilon) * c
         np.divide(s, buf, out=buf)
-        buf *= float(lr) / (1.0 - b1**t)                 # lr * s^ / (...)
+        buf *= float(lr) * c / (1.0 - b1**t)
         theta -= buf
         return loss
 
