@@ -92,6 +92,17 @@ class _DampedSecondOrder(FullBatchOptimizer):
     _product = None
     _size_reason = "each iteration needs up to n_params curvature-vector products"
 
+    def __init__(self, damping=1e-4, solver="auto", max_params=2000, gtol=1e-5,
+                 max_fun=15000, cg_max_iter=None, warmup=None, warmup_epochs=5):
+        self.damping = damping
+        self.solver = solver
+        self.max_params = max_params
+        self.gtol = gtol
+        self.max_fun = max_fun
+        self.cg_max_iter = cg_max_iter
+        self.warmup = warmup
+        self.warmup_epochs = warmup_epochs
+
     def _validate(self):
         super()._validate()
         self._check("damping", 0.0, None)
@@ -231,17 +242,6 @@ class Newton(_DampedSecondOrder):
 
     _product = "hvp"
 
-    def __init__(self, damping=1e-4, solver="auto", max_params=2000, gtol=1e-5,
-                 max_fun=15000, cg_max_iter=None, warmup=None, warmup_epochs=5):
-        self.damping = damping
-        self.solver = solver
-        self.max_params = max_params
-        self.gtol = gtol
-        self.max_fun = max_fun
-        self.cg_max_iter = cg_max_iter
-        self.warmup = warmup
-        self.warmup_epochs = warmup_epochs
-
 
 @OPTIMIZERS.register("natural_gradient")
 class NaturalGradient(_DampedSecondOrder):
@@ -280,14 +280,3 @@ class NaturalGradient(_DampedSecondOrder):
     """
 
     _product = "fisher_vp"
-
-    def __init__(self, damping=1e-4, solver="auto", max_params=2000, gtol=1e-5,
-                 max_fun=15000, cg_max_iter=None, warmup=None, warmup_epochs=5):
-        self.damping = damping
-        self.solver = solver
-        self.max_params = max_params
-        self.gtol = gtol
-        self.max_fun = max_fun
-        self.cg_max_iter = cg_max_iter
-        self.warmup = warmup
-        self.warmup_epochs = warmup_epochs
