@@ -19,23 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
-HIDDEN = (256, 256)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import HIDDEN, SKLEARN_ALPHA, make_data, run_isolated  # noqa: E402
+
 BATCH = 256
-SKLEARN_ALPHA = 1e-4
 
 
-def _data(n_samples, dtype):
-    import numpy as np
-    from sklearn.datasets import make_classification
-
-    X, y = make_classification(
-        n_samples=n_samples, n_features=100, n_informative=50, n_classes=10, random_state=0
-    )
-    return X.astype(dtype), y
 
 
 def _worker(lib, dtype, n_samples, epochs, repeats):
@@ -44,7 +36,7 @@ def _worker(lib, dtype, n_samples, epochs, repeats):
     import numpy as np
 
     warnings.simplefilter("ignore")
-    X, y = _data(n_samples, np.dtype(dtype))
+    X, y = make_data(n_samples, np.dtype(dtype))
     times = []
     for r in range(repeats):
         if lib == "sklearn":
@@ -94,12 +86,6 @@ def _gemm_worker(dtype, n_samples):
     print(json.dumps({"gemm_s_per_epoch": total}))
 
 
-def _run(args_list):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    out = subprocess.run(
-        [sys.executable, __file__, *args_list], env=env, check=True, capture_output=True, text=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -122,8 +108,8 @@ def main():
     import statistics
 
     for dtype in a.dtypes.split(","):
-        gemm = _run(["--gemm", dtype, "--n-samples", str(a.n_samples)])["gemm_s_per_epoch"]
-        res = {lib: _run(["--worker", lib, dtype, *common]) for lib in ("sklearn", "sklreg")}
+        gemm = run_isolated(__file__, ["--gemm", dtype, "--n-samples", str(a.n_samples)])["gemm_s_per_epoch"]
+        res = {lib: run_isolated(__file__, ["--worker", lib, dtype, *common]) for lib in ("sklearn", "sklreg")}
         base = statistics.median(res["sklearn"]["times"])
         print(f"{dtype:8s} {'GEMM':8s} {gemm:8.3f} {gemm / base:10.2f} {1.0:8.2f}")
         for lib in ("sklearn", "sklreg"):

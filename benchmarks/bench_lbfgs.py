@@ -20,21 +20,14 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-HIDDEN = (256, 256)
-SKLEARN_ALPHA = 1e-4
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import HIDDEN, SKLEARN_ALPHA, make_data, run_isolated  # noqa: E402
 
 
-def _data(n_samples, dtype):
-    from sklearn.datasets import make_classification
 
-    X, y = make_classification(
-        n_samples=n_samples, n_features=100, n_informative=50, n_classes=10, random_state=0
-    )
-    return X.astype(dtype), y
 
 
 def _worker(lib, dtype, n_samples, iters, repeats):
@@ -44,7 +37,7 @@ def _worker(lib, dtype, n_samples, iters, repeats):
     import scipy.optimize
 
     warnings.simplefilter("ignore")
-    X, y = _data(n_samples, np.dtype(dtype))
+    X, y = make_data(n_samples, np.dtype(dtype))
     nfev = []
     original = scipy.optimize.minimize
 
@@ -83,12 +76,6 @@ def _worker(lib, dtype, n_samples, iters, repeats):
                       "train_acc": acc, "coef_dtype": str(est.coefs_[0].dtype)}))
 
 
-def _run(args_list):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    out = subprocess.run(
-        [sys.executable, __file__, *args_list], env=env, check=True, capture_output=True, text=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -107,7 +94,7 @@ def main():
     print(f"{'dtype':8s} {'lib':8s} {'s/eval':>8s} {'x sklearn':>10s} {'evals':>6s} "
           f"{'iters':>6s} {'train acc':>9s}")
     for dtype in a.dtypes.split(","):
-        res = {lib: _run(["--worker", lib, dtype, *common]) for lib in ("sklearn", "sklreg")}
+        res = {lib: run_isolated(__file__, ["--worker", lib, dtype, *common]) for lib in ("sklearn", "sklreg")}
         base = statistics.median(res["sklearn"]["per_eval"])
         for lib in ("sklearn", "sklreg"):
             r = res[lib]
