@@ -76,27 +76,26 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
             self.classes_ = lb.classes_
             self._multilabel = lb.y_type_.startswith("multilabel")
             self._softmax = not self._multilabel and len(self.classes_) > 2
-        else:
-            unseen = set(np.unique(y)) - set(self.classes_) if y.ndim == 1 else set()
+            self._y_fit = y
+            return lb.transform(y)
+        self._y_fit = y
+        return self._encode_known(y, "y", "not seen in the first call")
+
+    def _encode_known(self, y, name, where):
+        """Binarize labels after checking they are among ``classes_``."""
+        if y.ndim == 1:
+            unseen = set(np.unique(y)) - set(self.classes_)
             if unseen:
                 raise ValueError(
-                    f"y contains labels {sorted(unseen)} not seen in the first call "
+                    f"{name} contains labels {sorted(unseen, key=str)} {where} "
                     f"(classes_={list(self.classes_)})."
                 )
-        self._y_fit = y
         return self._label_binarizer.transform(y)
 
     def _encode_validation_targets(self, y_val):
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = y_val.ravel()
-        if y_val.ndim == 1:
-            unseen = set(np.unique(y_val)) - set(self.classes_)
-            if unseen:
-                raise ValueError(
-                    f"y_val contains labels {sorted(unseen, key=str)} not in the training "
-                    f"classes {list(self.classes_)}."
-                )
-        return self._label_binarizer.transform(y_val)
+        return self._encode_known(y_val, "y_val", "not in the training classes")
 
     def _make_loss(self):
         return SoftmaxCrossEntropy() if self._softmax else SigmoidCrossEntropy()
@@ -125,14 +124,7 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1 and not self._multilabel:
             y = y.ravel()
-        if y.ndim == 1:
-            unseen = set(np.unique(y)) - set(self.classes_)
-            if unseen:
-                raise ValueError(
-                    f"augment returned labels {sorted(unseen, key=str)} not in the "
-                    f"training classes {list(self.classes_)}."
-                )
-        return self._label_binarizer.transform(y)
+        return self._encode_known(y, "augment's y", "not in the training classes")
 
     def _marginal_bias(self, Y, sw):
         """softmax(b) = class frequencies; sigmoid(b_k) = label frequencies (8.4)."""
