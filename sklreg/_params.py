@@ -140,26 +140,10 @@ def _validate_norm_params(est, v, n_weight_layers):
     )
     v.max_norm_scope = check_options("max_norm_scope", est.max_norm_scope, ["unit", "layer"])
     mn = est.max_norm
-    if mn is None or isinstance(mn, Real) and not isinstance(mn, bool):
-        if mn is not None:
-            check_interval("max_norm", mn, 0.0, None, closed="neither")
-        v.max_norm = None if mn is None else [float(mn)] * n_weight_layers
-    else:
-        try:
-            values = list(mn)
-        except TypeError:
-            values = None
-        if values is None or len(values) != n_weight_layers:
-            raise ValueError(
-                f"Invalid value for parameter 'max_norm': {mn!r}. It must be None, a "
-                f"positive float or a sequence of {n_weight_layers} values (one per "
-                "weight matrix, each a positive float or None for unconstrained)."
-            )
-        for i, c in enumerate(values):
-            if c is not None:
-                check_interval(f"max_norm[{i}]", c, 0.0, None, closed="neither")
-        values = [None if c is None else float(c) for c in values]
-        v.max_norm = None if all(c is None for c in values) else values
+    values = None if mn is None else check_per_layer(
+        "max_norm", mn, n_weight_layers, 0.0, closed="neither", allow_none=True
+    )
+    v.max_norm = None if values is None or all(c is None for c in values) else values
     if getattr(v.optimizer, "full_batch", False):
         # the projections/prox/decay are per-update step hooks of the minibatch loop
         name = getattr(v.optimizer, "_registry_name", type(v.optimizer).__name__)

@@ -71,8 +71,14 @@ def check_bool(name, value, owner="parameter"):
     return bool(value)
 
 
-def check_per_layer(name, value, n_layers, low=0.0, high=None, closed="left"):
-    """A float, or a sequence with one float per layer -> list of n_layers floats."""
+def check_per_layer(
+    name, value, n_layers, low=0.0, high=None, closed="left", allow_none=False
+):
+    """A float, or a sequence with one float per layer -> list of n_layers floats.
+
+    With ``allow_none`` a sequence may hold None for "off in this layer"
+    (kept as None in the result).
+    """
     if _is_real(value):
         check_interval(name, value, low, high, closed=closed)
         return [float(value)] * n_layers
@@ -81,10 +87,12 @@ def check_per_layer(name, value, n_layers, low=0.0, high=None, closed="left"):
     except TypeError:
         values = None
     if values is None or len(values) != n_layers:
+        each = "a float or None (off)" if allow_none else "a float"
         raise ValueError(
             f"Invalid value for parameter {name!r}: {value!r}. It must be a float or a "
-            f"sequence of {n_layers} floats (one per layer)."
+            f"sequence of {n_layers} values (one per layer, each {each})."
         )
     for i, v in enumerate(values):
-        check_interval(f"{name}[{i}]", v, low, high, closed=closed)
-    return [float(v) for v in values]
+        if not (allow_none and v is None):
+            check_interval(f"{name}[{i}]", v, low, high, closed=closed)
+    return [None if v is None else float(v) for v in values]
