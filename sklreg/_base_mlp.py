@@ -361,6 +361,14 @@ class _BaseMLP(BaseEstimator):
             return [], None
         if X_val is None:
             return [LossPlateau(self.tol, self.n_iter_no_change)], None
+        if sw_val is not None and not sw_val.sum() > 0:
+            warnings.warn(
+                "The validation samples all have zero sample_weight, so a weighted "
+                "validation loss is undefined; it is computed without weights. Pass "
+                "X_val/y_val with positive weights or change validation_fraction.",
+                UserWarning,
+            )
+            sw_val = None
         w_val = None if sw_val is None else sw_val / sw_val.sum()
         objective = self._objective
 

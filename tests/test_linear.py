@@ -4,6 +4,8 @@ Book checks: T02 (ridge normal equations, eq 7.17), T05 (L1 soft thresholding un
 orthogonal design, eq 7.23), T10 (pseudoinverse as the ridge limit, section 7.3).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -283,3 +285,33 @@ def test_bad_sample_weight():
             est.fit(X, y, sample_weight=-np.ones(10))
         with pytest.raises(ValueError, match="shape"):
             est.fit(X, y, sample_weight=np.ones(9))
+
+
+# ------------------------------------------- MLP without hidden layer == ridge
+@pytest.mark.parametrize("optimizer", ["lbfgs", "newton", "cg", "bfgs"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_linear_mlp_with_full_batch_optimizer_matches_ridge(optimizer, weighted):
+    """Issue 5 / book 7.1.1: an MLPRegularizedRegressor without hidden layer,
+    identity output, L2 ``alpha`` and a full-batch optimizer minimizes the same
+    objective as RidgeClosedForm(alpha) (mean 1/2 squared loss + alpha/2 ||w||^2)."""
+    from sklreg import MLPRegularizedRegressor
+    from sklreg._registry import OPTIMIZERS
+
+    optimizer = OPTIMIZERS[optimizer](gtol=1e-10)  # converge well below 1e-6
+    if hasattr(optimizer, "ftol"):
+        optimizer.set_params(ftol=1e-15)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 5)) * [1.0, 2.0, 0.5, 1.0, 3.0]
+    y = X @ rng.normal(size=5) + 0.3 * rng.normal(size=80) + 1.5
+    sw = rng.uniform(0.5, 2.0, size=80) if weighted else None
+    alpha = 0.05
+    mlp = MLPRegularizedRegressor(
+        hidden_layer_sizes=(), activation="identity", optimizer=optimizer, alpha=alpha,
+        max_iter=500, tol=0.0, n_iter_no_change=500, random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y, sample_weight=sw)
+    ridge = RidgeClosedForm(alpha=alpha).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(mlp.coefs_[0].ravel(), ridge.coef_, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(mlp.intercepts_[0][0], ridge.intercept_, atol=1e-6, rtol=0)
