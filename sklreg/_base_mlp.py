@@ -534,8 +534,6 @@ class _BaseMLP(BaseEstimator):
         state = dict(super().__getstate__())
         state.pop("coefs_", None)
         state.pop("intercepts_", None)
-        if "_objective" in state:
-            state["_objective"]._grad = None
         return state
 
     def __setstate__(self, state):

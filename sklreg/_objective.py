@@ -33,12 +33,16 @@ class Objective:
         self.penalties = list(penalties)
         self._grad = None
 
+    def __getstate__(self):
+        # the gradient buffer is scratch space, reallocated on first use
+        return {k: v for k, v in self.__dict__.items() if k != "_grad"}
+
     @property
     def layout(self):
         return self.network.layout
 
     def _grad_buffer(self, theta):
-        g = self._grad
+        g = getattr(self, "_grad", None)
         if g is None or g.shape != theta.shape or g.dtype != theta.dtype:
             g = self._grad = np.empty_like(theta)
         return g

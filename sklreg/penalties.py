@@ -105,6 +105,9 @@ class L2Penalty(Penalty):
                 value += 0.5 * a * float(d @ d)
         return value
 
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_buf"}  # scratch
+
     def _scratch(self, d):
         buf = getattr(self, "_buf", None)
         if buf is None or buf.size < d.size or buf.dtype != d.dtype:
