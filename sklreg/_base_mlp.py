@@ -18,9 +18,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import optim as _optim  # noqa: F401  (registers optimizers and schedules)
 from . import activations as _activations  # noqa: F401  (registers activations)
 from . import initializers as _initializers  # noqa: F401  (registers initializers)
+from . import optim as _optim  # noqa: F401  (registers optimizers and schedules)
+from ._hessian import make_curvature_monitor
 from ._meta import (
     check_difficulty,
     freeze_hook,
@@ -33,19 +34,18 @@ from ._meta import (
 )
 from ._objective import Objective
 from ._params import validate_mlp_params
-from ._hessian import make_curvature_monitor
 from ._registry import OPTIMIZERS
 from ._training import LoopState, MinibatchProblem, run_full_batch, run_minibatch
-from .callbacks import EarlyStopping, LossPlateau
-from .network import build_network
+from ._validation import check_sample_weight
 from .activity import ZERO_FRACTION_ROWS, hidden_zero_fractions
 from .batchnorm import BatchNorm, recalibrate_batch_norm
+from .callbacks import EarlyStopping, LossPlateau
 from .dropout import dropout_predict
 from .layers import stochastic_regularizers, validate_inference_params
+from .network import build_network
 from .noise import AugmentHook
 from .optim.clipping import clip_by_global_norm, clip_by_value
 from .penalties import build_norm_regularizers, resolve_reference
-
 
 __all__ = ["_BaseMLP"]
 
@@ -67,23 +67,6 @@ def _make_rng(random_state):
             "an int, a numpy RandomState or Generator, or None."
         ) from exc
     return np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
-
-
-def _check_sample_weight(sample_weight, n, dtype):
-    if sample_weight is None:
-        return None
-    sw = np.asarray(sample_weight, dtype=dtype)
-    if sw.ndim == 0:
-        sw = np.full(n, float(sw), dtype=dtype)
-    if sw.shape != (n,):
-        raise ValueError(
-            f"sample_weight.shape == {sw.shape}, expected {(n,)}: one weight per sample."
-        )
-    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
-        raise ValueError("sample_weight must be finite and non-negative.")
-    if sw.sum() <= 0:
-        raise ValueError("sample_weight must not sum to zero: nothing to fit.")
-    return sw
 
 
 def _first_order_optimizer(est):
@@ -162,7 +145,7 @@ class _BaseMLP(BaseEstimator):
         dtype = X.dtype if first else self._theta.dtype
         X = X.astype(dtype, copy=False)
         Y = self._encode_targets(y, first, classes).astype(dtype, copy=False)
-        sw = _check_sample_weight(sample_weight, X.shape[0], dtype)
+        sw = check_sample_weight(sample_weight, X.shape[0], dtype)
         sw = self._apply_class_weight(y, sw, dtype)
         if first:
             self._rng = _make_rng(self.random_state)
@@ -350,7 +333,7 @@ class _BaseMLP(BaseEstimator):
                 f"X_val has {X_val.shape[0]} rows but y_val has {y_val.shape[0]}."
             )
         Y_val = self._encode_validation_targets(y_val).astype(dtype, copy=False)
-        sw_val = _check_sample_weight(sw_val, X_val.shape[0], dtype)
+        sw_val = check_sample_weight(sw_val, X_val.shape[0], dtype)
         return X_val, Y_val, sw_val, y_val
 
     def _stratify(self, y):

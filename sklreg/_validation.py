@@ -96,3 +96,25 @@ def check_per_layer(
         if not (allow_none and v is None):
             check_interval(f"{name}[{i}]", v, low, high, closed=closed)
     return [None if v is None else float(v) for v in values]
+
+
+def check_sample_weight(sample_weight, n, dtype=np.float64, name="sample_weight"):
+    """Validated weights of shape (n,) in ``dtype``, or None when not given.
+
+    A scalar is broadcast.  Weights must be finite and non-negative with a
+    positive sum; errors name the parameter.
+    """
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight, dtype=dtype)
+    if sw.ndim == 0:
+        sw = np.full(n, float(sw), dtype=dtype)
+    if sw.shape != (n,):
+        raise ValueError(f"{name}.shape == {sw.shape}, expected ({n},): one weight per sample.")
+    if not np.all(np.isfinite(sw)):
+        raise ValueError(f"{name} must be finite (got NaN or infinite values).")
+    if np.any(sw < 0):
+        raise ValueError(f"Negative values in {name} are not allowed.")
+    if not sw.sum() > 0:
+        raise ValueError(f"{name} must have a positive sum (not all zero): nothing to fit.")
+    return sw

@@ -23,15 +23,19 @@ from joblib import effective_n_jobs
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils import Bunch, check_array, get_tags
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
+from sklearn.utils import Bunch, get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 from threadpoolctl import threadpool_limits
 
-from ._validation import check_bool, check_interval, check_options
 from ._base_mlp import _make_rng
+from ._validation import check_bool, check_interval, check_options, check_sample_weight
 from .mlp import MLPRegularizedClassifier, MLPRegularizedRegressor
 
 __all__ = ["BaggingNetClassifier", "BaggingNetRegressor", "ensemble_error_decomposition"]
@@ -40,19 +44,6 @@ _TINY = np.finfo(np.float64).tiny  # floor of the probabilities in the geometric
 
 
 # ------------------------------------------------------------------ helpers
-def _check_sample_weight(sample_weight, n):
-    if sample_weight is None:
-        return None
-    sw = check_array(sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight")
-    if sw.ndim != 1 or sw.shape[0] != n:
-        raise ValueError(f"sample_weight.shape == {sw.shape}, expected ({n},).")
-    if np.any(sw < 0):
-        raise ValueError("Negative values in sample_weight are not allowed.")
-    if not sw.sum() > 0:
-        raise ValueError("Sample weights must contain at least one non-zero weight.")
-    return sw
-
-
 def _take_rows(value, idx, n):
     """Rows ``idx`` of a sample-aligned fit parameter; other values unchanged."""
     if hasattr(value, "iloc") and len(value) == n:
@@ -214,7 +205,7 @@ class _BaseBagging(BaseEstimator):
             X = X.tocsr()
         y_fit = self._prepare_y(y)
         n = X.shape[0]
-        sw = _check_sample_weight(sample_weight, n)
+        sw = check_sample_weight(sample_weight, n)
         member_params = self._member_fit_params(template, sw, fit_params)
         n_draw = self._n_draw(n)
         if (self.oob_score or self.oob_early_stopping) and not self.bootstrap and n_draw == n:
@@ -623,7 +614,7 @@ def ensemble_error_decomposition(y_true, member_predictions, *, sample_weight=No
         )
     k, n = P.shape[0], y.shape[0]
     E = (P - y).reshape(k, n, -1)  # (k, n, q)
-    w = np.ones(n) if sample_weight is None else _check_sample_weight(sample_weight, n)
+    w = np.ones(n) if sample_weight is None else check_sample_weight(sample_weight, n)
     w = np.repeat(w / (w.sum() * E.shape[2]), E.shape[2])  # weights over the n*q entries
     E = E.reshape(k, -1)
     S = (E * w) @ E.T  # S_ij = mean(e_i e_j)

@@ -15,19 +15,22 @@ The intercept ``b`` is never penalized (book section 7.1).
 from __future__ import annotations
 
 import warnings
-from numbers import Real
 
 import numpy as np
 from scipy import linalg, sparse
 from scipy.linalg import lapack
-from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, RegressorMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MultiOutputMixin,
+    RegressorMixin,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_array
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_bool, check_interval, check_options
+from ._validation import check_bool, check_interval, check_options, check_sample_weight
 
 __all__ = ["RidgeClosedForm", "RidgeClosedFormClassifier", "LassoBaseline", "soft_threshold"]
 
@@ -47,24 +50,9 @@ def soft_threshold(z, a):
 
 
 def _check_sample_weight(sample_weight, n_samples):
-    """Float64 weights of shape (n_samples,), finite, >= 0, with a positive sum."""
-    if sample_weight is None:
-        return np.ones(n_samples)
-    if isinstance(sample_weight, Real):
-        sw = np.full(n_samples, float(sample_weight))
-    else:
-        sw = check_array(
-            sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
-        )
-        if sw.ndim != 1 or sw.shape[0] != n_samples:
-            raise ValueError(
-                f"sample_weight.shape == {sw.shape}, expected ({n_samples},)."
-            )
-    if np.any(sw < 0):
-        raise ValueError("Negative values in sample_weight are not allowed.")
-    if not sw.sum() > 0:
-        raise ValueError("Sample weights must have a positive sum (not all zero).")
-    return sw
+    """Float64 weights of shape (n_samples,); ones when not given."""
+    sw = check_sample_weight(sample_weight, n_samples)
+    return np.ones(n_samples) if sw is None else sw
 
 
 def _weighted_center(X, Y, sw, fit_intercept):
