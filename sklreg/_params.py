@@ -18,7 +18,7 @@ from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from .layers import validate_layer_params
 from ._validation import check_bool, check_interval, check_options, check_per_layer
 
-__all__ = ["validate_mlp_params", "hidden_sizes"]
+__all__ = ["validate_mlp_params", "hidden_sizes", "MLP_PARAMS", "make_init"]
 
 
 def hidden_sizes(value):
@@ -161,3 +161,98 @@ def _validate_norm_params(est, v, n_weight_layers):
                     f"combined with the full-batch optimizer={name!r} (full_batch=True); "
                     f"{fix} or choose a first-order optimizer."
                 )
+
+
+# ----------------------------------------------------------- constructor
+#: The MLP estimators' shared constructor parameters with their defaults, in
+#: signature order (documented in :mod:`sklreg._docs`).  Both estimators'
+#: ``__init__`` are generated from this one table by :func:`make_init`.
+MLP_PARAMS = (
+    ('hidden_layer_sizes', (100,)),
+    ('activation', 'relu'),
+    ('optimizer', 'adam'),
+    ('learning_rate', None),
+    ('lr_schedule', 'constant'),
+    ('batch_size', 'auto'),
+    ('max_iter', 200),
+    ('shuffle', True),
+    ('tol', 0.0001),
+    ('n_iter_no_change', 10),
+    ('alpha', 0.0001),
+    ('l1', 0.0),
+    ('l1_method', 'proximal'),
+    ('weight_decay_mode', 'l2'),
+    ('l2_reference', None),
+    ('max_norm', None),
+    ('max_norm_scope', 'unit'),
+    ('init', 'glorot_uniform'),
+    ('hidden_bias_init', 0.0),
+    ('output_bias_init', 'marginal'),
+    ('clip_norm', None),
+    ('clip_value', None),
+    ('early_stopping', False),
+    ('validation_fraction', 0.1),
+    ('scoring', 'loss'),
+    ('early_stopping_refit', None),
+    ('refit_unit', 'epochs'),
+    ('averaging', None),
+    ('averaging_start', 0),
+    ('averaging_decay', 0.999),
+    ('curriculum', None),
+    ('curriculum_start', 0.2),
+    ('curriculum_epochs', None),
+    ('input_noise', 0.0),
+    ('hidden_noise', 0.0),
+    ('hidden_noise_type', 'additive'),
+    ('weight_noise', 0.0),
+    ('augment', None),
+    ('dropout', 0.0),
+    ('input_dropout', 0.0),
+    ('dropout_type', 'bernoulli'),
+    ('dropout_inference', 'weight_scaling'),
+    ('n_mc_samples', 20),
+    ('batch_norm', False),
+    ('batch_norm_momentum', 0.9),
+    ('batch_norm_epsilon', 1e-05),
+    ('activity_l1', 0.0),
+    ('activity_kl', 0.0),
+    ('sparsity_target', 0.05),
+    ('skip_connections', False),
+    ('auxiliary_heads', False),
+    ('auxiliary_weight', 0.3),
+    ('pretraining', None),
+    ('pretraining_epochs', None),
+    ('pretraining_freeze', False),
+    ('continuation', None),
+    ('continuation_epochs', None),
+    ('curvature_diagnostics', False),
+    ('warm_start', False),
+    ('random_state', None),
+    ('verbose', 0),
+)
+
+
+def make_init(task_params, before="input_noise"):
+    """Generate an ``__init__`` that stores every parameter unchanged.
+
+    scikit-learn reads an estimator's parameters from its ``__init__``
+    signature, which must list them explicitly (no ``**kwargs``).  Rather than
+    writing the ~60 shared parameters out twice, the signature is generated
+    from :data:`MLP_PARAMS` -- as :mod:`dataclasses` generates its
+    ``__init__`` -- with the task's own ``task_params`` (name, default)
+    inserted before ``before``.  The body only assigns, as scikit-learn's
+    contract requires; validation happens in ``fit``.
+    """
+    params = list(MLP_PARAMS)
+    at = [name for name, _ in params].index(before)
+    params[at:at] = list(task_params)
+    (first, first_default), rest = params[0], params[1:]
+    signature = ", ".join(
+        [f"self, {first}={first_default!r}", "*"] + [f"{n}={d!r}" for n, d in rest]
+    )
+    body = "\n".join(f"    self.{name} = {name}" for name, _ in params)
+    namespace = {}
+    exec(f"def __init__({signature}):\n{body}\n", {}, namespace)  # noqa: S102
+    init = namespace["__init__"]
+    init.__doc__ = "Store the parameters unchanged; they are validated in ``fit``."
+    return init

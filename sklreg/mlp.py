@@ -16,11 +16,12 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base_mlp import _BaseMLP, _first_order_optimizer, make_init
+from ._base_mlp import _BaseMLP, _first_order_optimizer
 from ._docs import classifier_doc, regressor_doc
+from ._params import make_init
+from ._validation import check_interval
 from .losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .noise import smooth_labels
-from ._validation import check_interval
 
 __all__ = ["MLPRegularizedClassifier", "MLPRegularizedRegressor"]
 
