@@ -12,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg._meta import Continuation, greedy_pretrain
+from sklreg._testing import central_diff
 from sklreg.architecture import AuxiliaryHead
 from sklreg.network import Context
 
@@ -43,13 +44,7 @@ def _fd_check(est, X, Y, seed=0):
 
     _, g = obj.loss_grad(theta, X, Y, None, ctx())
     g = g.copy()
-    h = 1e-6
-    num = np.empty_like(theta)
-    for i in range(theta.size):
-        e = np.zeros_like(theta)
-        e[i] = h
-        num[i] = (obj.loss_grad(theta + e, X, Y, None, ctx())[0]
-                  - obj.loss_grad(theta - e, X, Y, None, ctx())[0]) / (2 * h)
+    num = central_diff(lambda th: obj.loss_grad(th, X, Y, None, ctx())[0], theta)
     return np.abs(num - g).max() / np.abs(num).max()
 
 

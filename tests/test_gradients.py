@@ -18,6 +18,7 @@ import sklreg  # noqa: F401  (registers the components)
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg._objective import Objective
 from sklreg._registry import ACTIVATIONS
+from sklreg._testing import central_diff, rel_err
 from sklreg.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from sklreg.network import build_network
 from sklreg.penalties import L2Penalty
@@ -91,18 +92,6 @@ def ref_objective(coefs, intercepts, X, Y, w, act, loss, alpha):
     return data + sum(0.5 * a * float((W**2).sum()) for a, W in zip(alpha, coefs))
 
 
-def central_diff(f, theta, h=FD_STEP):
-    g = np.zeros_like(theta)
-    for i in range(theta.size):
-        tp, tm = theta.copy(), theta.copy()
-        tp[i] += h
-        tm[i] -= h
-        g[i] = (f(tp) - f(tm)) / (2 * h)
-    return g
-
-
-def rel_err(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
 
 
 def _build(task, hidden, act, alpha_mode, weighted, seed):

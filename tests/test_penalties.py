@@ -21,6 +21,8 @@ from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg._layout import ParamLayout, ParamSpec
 from sklreg._objective import Objective
 from sklreg._registry import ACTIVATIONS
+from sklreg._testing import central_diff as _central_diff
+from sklreg._testing import rel_err as _rel_err
 from sklreg.linear import LassoBaseline, RidgeClosedForm, soft_threshold
 from sklreg.losses import SoftmaxCrossEntropy
 from sklreg.network import build_network
@@ -170,18 +172,6 @@ def test_linear_mlp_l2_matches_ridge():
 
 
 # ------------------------------------------------------------ gradient checks
-def _central_diff(f, theta, h=1e-6):
-    g = np.zeros_like(theta)
-    for i in range(theta.size):
-        tp, tm = theta.copy(), theta.copy()
-        tp[i] += h
-        tm[i] -= h
-        g[i] = (f(tp) - f(tm)) / (2 * h)
-    return g
-
-
-def _rel_err(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
 
 
 @pytest.mark.parametrize("kind", ["l1_subgradient", "l2_per_layer", "l2_tied", "elastic_tied"])
