@@ -24,7 +24,6 @@ from sklreg.network import build_network
 from sklreg.penalties import L2Penalty
 
 RTOL_GRAD = 1e-6
-FD_STEP = 1e-6
 KINK_MARGIN = 1e-3  # |pre-activation| kept away from relu/leaky_relu kinks
 
 # plain numpy references of the activations (independent of sklreg.activations)
