@@ -184,7 +184,9 @@ class _BaseMLP(BaseEstimator):
         if first and self.pretraining is not None:  # draft 8.7.3, then fine-tune all
             trained = greedy_pretrain(self, X, y, sw)
             load_hidden(self._objective.network, self._theta, trained)
-        callbacks, stopper = self._callbacks(early, X_val, Y_val, sw_val, y_val, incremental)
+        callbacks, stopper = self._callbacks(
+            early, X_val, Y_val, sw_val, y_val, incremental, params.scoring
+        )
         curvature = self._curvature_monitor(X, Y, sw, first)  # book 8.2.1
         if curvature is not None:
             callbacks.append(curvature)
@@ -339,7 +341,7 @@ class _BaseMLP(BaseEstimator):
     def _stratify(self, y):
         return None
 
-    def _callbacks(self, early, X_val, Y_val, sw_val, y_val, incremental):
+    def _callbacks(self, early, X_val, Y_val, sw_val, y_val, incremental, scoring):
         if incremental:
             return [], None
         if X_val is None:
@@ -358,7 +360,6 @@ class _BaseMLP(BaseEstimator):
         def val_loss(theta):
             return objective.data_loss(theta, X_val, Y_val, w_val)
 
-        scoring = validate_mlp_params(self).scoring
         val_score = None
         if scoring != "loss":
             def val_score(theta):
