@@ -20,8 +20,12 @@ def _common_params(task_extra=""):
         Units of each hidden layer.  ``()`` gives a model without hidden layer
         (linear regression, logistic or softmax regression).
 
-    activation : str, default='relu'
-        Hidden-unit nonlinearity, one of {{ACTIVATIONS}}.
+    activation : str or activation object, default='relu'
+        Hidden-unit nonlinearity (book 6.3), one of {{ACTIVATIONS}}, or an
+        object from :mod:`sklreg.activations` carrying its own knobs, e.g.
+        ``LeakyReLU(negative_slope=0.1)``; nested knobs are grid-searchable as
+        ``activation__negative_slope`` (the parameter must then be an
+        instance, not a name).  Objects are cloned by ``fit``, never mutated.
 
     optimizer : str or optimizer object, default='adam'
         Training algorithm (book chapter 8), one of {{OPTIMIZERS}}, or an
@@ -220,9 +224,13 @@ def _common_params(task_extra=""):
         optimizers), the squared gradient norm ``g^T g`` and the curvature
         along the gradient ``g^T H g`` of the full training objective (book
         8.2.1, eq. 8.10) in ``curvature_history_``, with exact
-        Hessian-vector products.  Uses all training rows, or a fixed random
-        subset of 10,000 rows for larger data.  Costs about four gradient
-        evaluations per epoch; does not change the training run.
+        Hessian-vector products (R-operator); with noise, dropout, batch
+        normalization or activity penalties, central differences of exact
+        gradients under one frozen noise draw (the curvature of the noisy
+        objective the optimizer sees, including under ``continuation``).
+        Uses all training rows, or a fixed random subset of 10,000 rows for
+        larger data.  Costs about four gradient evaluations per epoch; does
+        not change the training run.
 
     warm_start : bool, default=False
         Reuse the previous solution as initialization on the next ``fit``
@@ -492,17 +500,30 @@ def classifier_doc():
     )
 
 
+_LOSS = """
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Output unit and per-sample loss (book 6.2.2).  'squared_error':
+        identity output, ``0.5 * ||y - f(x)||^2`` (Gaussian likelihood).
+        'poisson': exponential output ``exp(f(x))`` (log link) and half the
+        Poisson deviance ``sum_k [y log(y / mu) - y + mu]`` -- the same loss
+        as scikit-learn's ``MLPRegressor(loss='poisson')``, for counts and
+        rates; ``y`` must be non-negative with a positive sum.  The marginal
+        output bias is then the log of the (weighted) mean target.
+"""
+
+
 def regressor_doc():
     return _fill(
         """Multi-layer perceptron regressor with the regularizers and optimizers
     of Deep Learning (Goodfellow, Bengio, Courville), chapters 7-8.
 
-    Identity output with squared error ``0.5 * ||y - f(x)||^2`` per sample;
-    supports multi-output targets.
+    Identity output with squared error ``0.5 * ||y - f(x)||^2`` per sample
+    (``loss='squared_error'``), or exponential output with the Poisson
+    deviance (``loss='poisson'``); supports multi-output targets.
 
     Parameters
     ----------"""
-        + _common_params(_LAYER_PARAMS)
+        + _common_params(_LOSS + _LAYER_PARAMS)
         + """
     Attributes
     ----------"""

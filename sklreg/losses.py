@@ -2,24 +2,29 @@
 
 The task chooses the pair: softmax + cross-entropy (multiclass), logistic +
 cross-entropy (binary and multilabel, one sigmoid unit per label), identity +
-squared error (regression, multi-output).  With a canonical link the gradient
-of the loss with respect to the output pre-activation ``z`` is simply
-``(p - y)``, so forward and backward are one fused, in-place function.
+squared error (regression, multi-output), exponential + Poisson deviance
+(``loss='poisson'``, counts and rates; the log link).  With a canonical link
+the gradient of the loss with respect to the output pre-activation ``z`` is
+simply ``(p - y)``, so forward and backward are one fused, in-place function.
 
 The data term of every sklreg objective is the **weighted mean** of per-sample
 losses (book eq. 8.1): ``sum_i w_i L_i`` with ``w`` normalized to sum to one
 (``w=None`` means ``1/n``), so its scale does not depend on the batch size.
 Per-sample losses: ``0.5 * ||y_i - p_i||^2`` (squared error, the Gaussian
 negative log-likelihood up to a constant), ``-sum_k y_ik log p_ik`` (softmax),
-``-sum_k [y log p + (1-y) log(1-p)]`` (sigmoid units).
+``-sum_k [y log p + (1-y) log(1-p)]`` (sigmoid units),
+``sum_k [y log(y / p) - y + p]`` with ``p = exp(z)`` (half the Poisson
+deviance, as scikit-learn's ``MLPRegressor(loss='poisson')``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
-__all__ = ["Loss", "SquaredError", "SoftmaxCrossEntropy", "SigmoidCrossEntropy"]
+__all__ = [
+    "Loss", "SquaredError", "PoissonDeviance", "SoftmaxCrossEntropy", "SigmoidCrossEntropy"
+]
 
 
 def _weighted_sum(per_sample, w):
@@ -82,6 +87,41 @@ class SquaredError(Loss):
     def output_hvp(self, p, rz, w):
         """A = I (unit-variance Gaussian)."""
         return self._scale_delta(rz.copy(), w)
+
+
+class PoissonDeviance(Loss):
+    """Exponential output (log link), per-sample loss half the Poisson deviance.
+
+    ``L_i = sum_k [y_ik log(y_ik / p_ik) - y_ik + p_ik]`` with ``p = exp(z)``:
+    the negative Poisson log-likelihood ``p - y z`` plus the constant
+    ``y log y - y`` that makes a perfect fit cost zero -- the same value as
+    scikit-learn's ``MLPRegressor(loss='poisson')``; for one output,
+    :func:`sklearn.metrics.mean_poisson_deviance` is twice the (unpenalized)
+    objective.  The log link is the canonical link of the Poisson family:
+    ``dL/dz = p - y`` and ``d^2L/dz^2 = p``, which is also the Fisher
+    information of the natural parameter ``z = log p``.  Targets must be
+    non-negative (checked by the estimator).
+    """
+
+    name = "poisson"
+
+    def link(self, z):
+        return np.exp(z, out=z)
+
+    def forward_backward(self, z, Y, w):
+        with np.errstate(over="ignore"):
+            p = np.exp(z)
+        per = p - Y * z
+        per += xlogy(Y, Y)
+        per -= Y
+        loss = _weighted_sum(per.sum(axis=1), w)
+        np.subtract(p, Y, out=z)
+        self._scale_delta(z, w)
+        return loss
+
+    def output_hvp(self, p, rz, w):
+        """A = diag(p) (independent Poisson outputs; Hessian = Fisher for the log link)."""
+        return self._scale_delta(p * rz, w)
 
 
 class SoftmaxCrossEntropy(Loss):

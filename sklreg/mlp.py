@@ -180,11 +180,39 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
 class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
     __doc__ = regressor_doc()
 
-    __init__ = make_init(())
+    __init__ = make_init((("loss", "squared_error"),))
+
+    #: values of ``loss`` (regression losses of :mod:`sklreg.losses`)
+    _LOSSES = ("squared_error", "poisson")
+
     @available_if(_first_order_optimizer)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), keeping the optimizer state between calls."""
         return self._fit(X, y, sample_weight, incremental=True)
+
+    def _check_extra_params(self):
+        if not (isinstance(self.loss, str) and self.loss in self._LOSSES):
+            raise ValueError(
+                f"Invalid value for parameter 'loss': {self.loss!r}. Allowed values are "
+                f"{list(self._LOSSES)} ('poisson': half Poisson deviance with a log "
+                "link, for non-negative targets such as counts)."
+            )
+
+    def _check_poisson_targets(self, Y, name, require_positive_sum):
+        """Poisson deviance needs y >= 0 (and a positive total to fit a mean)."""
+        if self.loss != "poisson":
+            return
+        if np.any(Y < 0):
+            raise ValueError(
+                f"Some value(s) of {name} are negative which is not allowed for Poisson "
+                "regression (loss='poisson'). Use loss='squared_error' for real-valued "
+                "targets."
+            )
+        if require_positive_sum and not np.sum(Y) > 0:
+            raise ValueError(
+                f"Sum of {name} is not strictly positive which is necessary for Poisson "
+                "regression (loss='poisson')."
+            )
 
     def _encode_targets(self, y, first, classes):
         y = np.asarray(y, dtype=np.float64)
@@ -194,6 +222,7 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
             raise ValueError(
                 f"y has {Y.shape[1]} outputs but the model was fitted with {self.n_outputs_}."
             )
+        self._check_poisson_targets(Y, "y", require_positive_sum=first)
         return Y
 
     def _encode_validation_targets(self, y_val):
@@ -203,10 +232,19 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
             raise ValueError(
                 f"y_val has {Y.shape[1]} outputs but the model has {self.n_outputs_}."
             )
+        self._check_poisson_targets(Y, "y_val", require_positive_sum=False)
         return Y
 
     def _make_loss(self):
+        if self.loss == "poisson":
+            from .losses import PoissonDeviance
+
+            return PoissonDeviance()
         return SquaredError()
+
+    def _out_activation(self):
+        """Name of the output unit, as scikit-learn's ``out_activation_``."""
+        return "exp" if self.loss == "poisson" else "identity"
 
     def _decode_targets(self, Y):
         """Encoded targets -> targets shaped as passed to fit."""
@@ -221,13 +259,28 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
                 f"augment returned y_batch with {Y.shape[1]} outputs; the model has "
                 f"{self.n_outputs_}."
             )
+        self._check_poisson_targets(Y, "augment's y_batch", require_positive_sum=False)
         return Y
 
     def _marginal_bias(self, Y, sw):
-        """Identity output: the (weighted) mean of the targets (8.4)."""
-        return Y.mean(axis=0) if sw is None else (sw / sw.sum()) @ Y
+        """The output that fits the (weighted) mean of the targets (8.4): the
+        mean itself (identity output), its log (Poisson, exp output)."""
+        mean = Y.mean(axis=0) if sw is None else (sw / sw.sum()) @ Y
+        if self.loss != "poisson":
+            return mean
+        # an all-zero output column would want log(0) = -inf: floor it
+        floor = max(1e-6 * float(mean.max()), float(np.finfo(Y.dtype).tiny))
+        return np.log(np.maximum(mean, floor))
 
     def predict(self, X):
-        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
+        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs).
+
+        With ``loss='poisson'`` the predicted means ``exp(f(x))`` (positive).
+        """
         p = self._forward(X)
         return p.ravel() if self._y_1d else p
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = self.loss == "poisson"
+        return tags

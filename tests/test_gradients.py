@@ -2,7 +2,8 @@
 
 Every hidden activation x every output/loss pairing (softmax + CE multiclass,
 sigmoid + CE binary and multilabel, identity + squared error single and
-multi-output), with and without sample weights, with a uniform and a per-layer
+multi-output, exponential + Poisson deviance single and multi-output), with
+and without sample weights, with a uniform and a per-layer
 L2 coefficient, for a network without hidden layer and one with two hidden
 layers.  Central differences in float64; relative error <= 1e-6 (observed
 ~1e-9).  The objective value itself is compared with a plain numpy reference
@@ -12,14 +13,19 @@ biases never penalized.
 
 import numpy as np
 import pytest
-from scipy.special import expit, log_softmax
+from scipy.special import expit, log_softmax, xlogy
 
 import sklreg  # noqa: F401  (registers the components)
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg._objective import Objective
 from sklreg._registry import ACTIVATIONS
 from sklreg._testing import central_diff, rel_err
-from sklreg.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
+from sklreg.losses import (
+    PoissonDeviance,
+    SigmoidCrossEntropy,
+    SoftmaxCrossEntropy,
+    SquaredError,
+)
 from sklreg.network import build_network
 from sklreg.penalties import L2Penalty
 
@@ -36,7 +42,10 @@ REF_ACT = {
     "softplus": lambda z: np.logaddexp(0.0, z),
 }
 KINKED = {"relu", "leaky_relu"}
-TASKS = ["softmax_multiclass", "sigmoid_binary", "sigmoid_multilabel", "squared_1", "squared_3"]
+TASKS = [
+    "softmax_multiclass", "sigmoid_binary", "sigmoid_multilabel", "squared_1", "squared_3",
+    "poisson_1", "poisson_3",
+]
 HIDDEN = [(), (5, 4)]
 
 
@@ -59,6 +68,12 @@ def make_task(task, rng, n=13, d=3):
         return X, rng.normal(size=(n, 1)), SquaredError()
     if task == "squared_3":
         return X, rng.normal(size=(n, 3)), SquaredError()
+    if task in ("poisson_1", "poisson_3"):
+        k = 1 if task == "poisson_1" else 3
+        # counts 0, 1, 2, ... (about half zeros: xlogy(0, 0) = 0); the same draws
+        # as the squared-error tasks, so theta (and the kink margins) are theirs
+        Y = np.floor(np.exp(rng.normal(size=(n, k))))
+        return X, Y, PoissonDeviance()
     raise AssertionError(task)
 
 
@@ -83,6 +98,10 @@ def ref_objective(coefs, intercepts, X, Y, w, act, loss, alpha):
     elif isinstance(loss, SigmoidCrossEntropy):
         # -[y log p + (1-y) log(1-p)] with p = sigmoid(z), in the stable form
         per = (np.logaddexp(0.0, z) - Y * z).sum(axis=1)
+    elif isinstance(loss, PoissonDeviance):
+        # half Poisson deviance y log(y / mu) - y + mu with mu = exp(z)
+        mu = np.exp(z)
+        per = (xlogy(Y, Y / mu) - Y + mu).sum(axis=1)
     else:
         per = 0.5 * ((Y - z) ** 2).sum(axis=1)
     n = X.shape[0]
@@ -202,6 +221,8 @@ def test_weighted_mean_is_scale_free_in_duplicates():
                                   alpha=0.05), "binary"),
         (MLPRegularizedRegressor(hidden_layer_sizes=(4, 3), activation="softplus",
                                  alpha=0.1), "multioutput"),
+        (MLPRegularizedRegressor(hidden_layer_sizes=(4,), activation="tanh", alpha=0.1,
+                                 loss="poisson"), "counts"),
     ],
 )
 def test_fitted_estimator_objective_gradient(est, y_kind):
@@ -212,10 +233,12 @@ def test_fitted_estimator_objective_gradient(est, y_kind):
         y = np.r_[0, 1, 2, rng.integers(0, 3, 17)]
     elif y_kind == "binary":
         y = np.r_[0, 1, rng.integers(0, 2, 18)]
+    elif y_kind == "counts":
+        y = rng.poisson(2.0, size=(20, 2)).astype(float)
     else:
         y = rng.normal(size=(20, 2))
     est.set_params(max_iter=2, random_state=0).fit(X, y)
-    if y_kind == "multioutput":
+    if y_kind in ("multioutput", "counts"):
         Y = y
     else:
         Y = est._label_binarizer.transform(y).astype(float)
