@@ -15,20 +15,33 @@ tanh ``1-a^2``, relu ``[a>0]``, leaky relu ``1`` or ``slope`` by the sign of
 An activation that also defines ``derivatives(a) -> (f'(z), f''(z))`` (again
 in terms of ``a``) supports exact Hessian-vector products (the R-operator of
 :mod:`sklreg._hessian`); without it those fall back to finite differences.
+
+Activations follow scikit-learn's parameter protocol, like the optimizers:
+their knobs are constructor arguments (``LeakyReLU(negative_slope=0.1)``), so
+an instance can be the estimators' ``activation`` parameter and is cloned,
+pickled, grid-searched (``activation__negative_slope``) and printed like any
+estimator.  Two activations are equal when they are of the same class with
+the same parameters.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.special import expit
+from sklearn.base import BaseEstimator
 
 from ._registry import ACTIVATIONS
+from ._validation import check_interval
 
 __all__ = ["Activation", "Identity", "Logistic", "Tanh", "ReLU", "LeakyReLU", "Softplus"]
 
 
-class Activation:
-    """Base class: ``forward(z) -> a`` and ``backward(dy, a) -> dz``, both in place."""
+class Activation(BaseEstimator):
+    """Base class: ``forward(z) -> a`` and ``backward(dy, a) -> dz``, both in place.
+
+    Subclasses with knobs take them as keyword arguments of ``__init__`` and
+    store them unchanged (scikit-learn's parameter protocol).
+    """
 
     def forward(self, z):
         raise NotImplementedError
@@ -36,8 +49,16 @@ class Activation:
     def backward(self, dy, a):
         raise NotImplementedError
 
-    def __repr__(self):
-        return f"{type(self).__name__}()"
+    def _key(self):
+        return type(self), tuple(sorted(self.get_params(deep=False).items()))
+
+    def __eq__(self, other):
+        if not isinstance(other, Activation):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
 
 
 ACTIVATIONS.base = Activation
@@ -109,20 +130,36 @@ class ReLU(Activation):
 
 @ACTIVATIONS.register("leaky_relu")
 class LeakyReLU(Activation):
-    """f(z) = z if z > 0 else slope * z (slope 0.01); f' = 1 or slope."""
+    """f(z) = z if z > 0 else slope * z; f' = 1 or slope.
 
-    negative_slope = 0.01
+    Parameters
+    ----------
+    negative_slope : float >= 0, default=0.01
+        Slope for negative inputs (0 gives the ReLU).  Non-negative so that
+        ``a = f(z)`` has the sign of ``z`` and the derivative can be read off
+        the output.
+    """
+
+    def __init__(self, negative_slope=0.01):
+        self.negative_slope = negative_slope
+
+    def _slope(self):
+        check_interval(
+            "negative_slope", self.negative_slope, 0.0, None, owner="LeakyReLU parameter"
+        )
+        return float(self.negative_slope)
 
     def forward(self, z):
-        # max(z, s z) equals the leaky relu for 0 <= s < 1
-        return np.maximum(z, self.negative_slope * z, out=z)
+        s = self._slope()
+        # max(z, s z) (min for s > 1) is the leaky relu for s >= 0
+        return (np.maximum if s <= 1.0 else np.minimum)(z, s * z, out=z)
 
     def backward(self, dy, a):
-        dy *= np.where(a > 0, 1.0, self.negative_slope).astype(dy.dtype, copy=False)
+        dy *= np.where(a > 0, 1.0, self._slope()).astype(dy.dtype, copy=False)
         return dy
 
     def derivatives(self, a):
-        return np.where(a > 0, 1.0, self.negative_slope).astype(a.dtype, copy=False), 0.0
+        return np.where(a > 0, 1.0, self._slope()).astype(a.dtype, copy=False), 0.0
 
 
 @ACTIVATIONS.register("softplus")
