@@ -269,6 +269,59 @@ def make_continuation(est, params, epoch0):
 
 
 # ------------------------------------------------- greedy supervised pretraining
+#: per-layer parameters with one value per weight layer (hidden layers + output)
+WEIGHT_LAYER_PARAMS = ("alpha", "l1", "max_norm")
+#: per-layer parameters with one value per hidden layer
+HIDDEN_LAYER_PARAMS = ("dropout", "hidden_noise", "activity_l1", "activity_kl")
+
+
+def _is_sequence(value):
+    from numbers import Real
+
+    return value is not None and not isinstance(value, (str, Real)) and hasattr(
+        value, "__len__"
+    )
+
+
+def _stage_layer_params(est, k):
+    """The per-layer parameters of ``est`` for a pretraining stage with its
+    first ``k`` hidden layers: hidden-layer lists keep their first ``k``
+    entries; weight-layer lists keep the first ``k`` hidden weight layers and
+    give the stage's output layer the full network's output-layer value.
+    Scalars (the same value for every layer) are kept."""
+    out = {}
+    for name in WEIGHT_LAYER_PARAMS:
+        value = getattr(est, name, None)
+        if _is_sequence(value):
+            values = list(value)
+            out[name] = [*values[:k], values[-1]]
+    for name in HIDDEN_LAYER_PARAMS:
+        value = getattr(est, name, None)
+        if _is_sequence(value):
+            out[name] = list(value)[:k]
+    return out
+
+
+def _stage_reference(est, k, sizes, n_outputs):
+    """``l2_reference`` for a stage: the reference's first ``k`` hidden weight
+    matrices, and its output matrix when the stage's output layer has the same
+    shape (otherwise zero, i.e. plain L2 on the stage's temporary output layer)."""
+    if est.l2_reference is None:
+        return None
+    from .penalties import resolve_reference
+
+    layout = est._objective.layout
+    flat = resolve_reference(est.l2_reference, layout, np.float64)
+    mats, at = [], 0
+    for spec in layout.weight_specs():
+        size = int(np.prod(spec.shape))
+        mats.append(flat[at:at + size].reshape(spec.shape))
+        at += size
+    out_shape = (sizes[-1], n_outputs)
+    last = mats[-1] if mats[-1].shape == out_shape else np.zeros(out_shape)
+    return [*mats[:k], last]
+
+
 def greedy_pretrain(est, X, y, sample_weight):
     """Greedy supervised pretraining (draft 8.7.3).
 
@@ -278,11 +331,15 @@ def greedy_pretrain(est, X, y, sample_weight):
     ``pretraining_epochs`` epochs per stage.  Returns the trained ``(W, b)`` of
     the first ``L - 1`` hidden layers; the caller puts them under a new last
     hidden layer and output layer and fine-tunes everything.
+
+    Per-layer parameters (lists for the full network) are cut to each stage's
+    architecture by :func:`_stage_layer_params`; ``l2_reference`` likewise.
     """
     from ._params import hidden_sizes
 
     hidden = hidden_sizes(est.hidden_layer_sizes)
     epochs = est.pretraining_epochs or max(1, est.max_iter // len(hidden))
+    n_outputs = est._layer_sizes[-1]
     trained = []
     for k in range(1, len(hidden)):
         sizes = hidden[:k]
@@ -294,6 +351,8 @@ def greedy_pretrain(est, X, y, sample_weight):
                 a == b for a, b in zip(sizes[:-1], sizes[1:])
             ),
             auxiliary_heads=est.auxiliary_heads and k >= 2,
+            l2_reference=_stage_reference(est, k, sizes, n_outputs),
+            **_stage_layer_params(est, k),
         )
         if "class_weight" in stage.get_params():
             stage.set_params(class_weight=None)  # already folded into sample_weight
