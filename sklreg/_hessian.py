@@ -16,8 +16,12 @@ Hessian-vector products
     normalization, activity penalties, noise layers): central differences of
     exact gradients, ``(g(theta + h v) - g(theta - h v)) / 2h`` with
     ``h = eps^(1/3) max(1, |theta|_inf) / |v|_inf``; the error is ``O(h^2)``,
-    about 1e-10 relative in float64.  Noise layers draw the same noise for
-    both gradients (a fixed seed), so the product is that of one frozen draw.
+    about 1e-10 relative in float64.  Noise and dropout layers draw the same
+    noise for both gradients (a fixed seed), so the product is that of one
+    frozen draw -- the curvature of the noisy objective the optimizer sees,
+    not of the inference-mode network.  The choice is made for the network
+    at each call: ``continuation`` rebuilds it during training, adding or
+    removing noise and dropout layers.
 
 Fisher-vector products
     ``F v = sum_i w_i J_i^T A_i J_i v`` with ``J_i`` the Jacobian of the raw
@@ -34,6 +38,8 @@ differences of the penalty gradient for any other penalty kind.
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -95,23 +101,53 @@ class FullBatchOracle:
         self.seed = seed
         if hvp not in ("auto", "rop", "fd"):
             raise ValueError(f"hvp must be 'auto', 'rop' or 'fd', got {hvp!r}.")
-        self.supports_rop = objective.network.supports_r_op() and hasattr(
-            objective.loss, "output_hvp"
-        )
-        if hvp == "rop" and not self.supports_rop:
-            raise ValueError(
-                "Exact Hessian-vector products need the R-operator of every layer, "
-                "activation and output loss; this network has a component without one "
-                "(use hvp='fd' for finite differences of gradients)."
-            )
-        if hvp == "auto":
-            hvp = "rop" if self.supports_rop else "fd"
-        self.hvp_method = hvp
+        self._hvp_request = hvp
+        self._rop_cache = None
         self.name = name
+        if hvp == "rop":
+            self._require_rop("Exact Hessian-vector products (hvp='rop')")
         self.n_evals = 0
         self.n_products = 0
         self._g = self._scratch = None
         self._memo = None
+
+    # The network can be rebuilt between evaluations (``continuation`` swaps
+    # noise/dropout layers in and out of ``objective.network`` during training),
+    # so R-operator support is looked up for the current network, not once.
+    @property
+    def supports_rop(self):
+        """Whether every layer, activation and the output loss have an R-operator."""
+        net = self.objective.network
+        if self._rop_cache is None or self._rop_cache[0] is not net:
+            ok = net.supports_r_op() and hasattr(self.objective.loss, "output_hvp")
+            self._rop_cache = (net, ok)
+        return self._rop_cache[1]
+
+    @property
+    def hvp_method(self):
+        """'rop' or 'fd': how the next ``H v`` is computed."""
+        if self._hvp_request == "auto":
+            return "rop" if self.supports_rop else "fd"
+        return self._hvp_request
+
+    def _without_rop(self):
+        """Names of the current network's components without an R-operator."""
+        names = [type(l).__name__ for l in self.objective.network.layers
+                 if not l.supports_r_op()]
+        if not hasattr(self.objective.loss, "output_hvp"):
+            names.append(type(self.objective.loss).__name__)
+        return sorted(set(names))
+
+    def _require_rop(self, what):
+        if not self.supports_rop:
+            raise ValueError(
+                f"{what} need the R-operator of every layer, activation and output "
+                f"loss; this network has component(s) without one: "
+                f"{', '.join(self._without_rop())} (noise, dropout, batch "
+                "normalization, activity penalties or a custom layer). Use hvp='fd' "
+                "(central differences of gradients under one frozen noise draw) or "
+                "turn those regularizers off."
+            )
 
     # ------------------------------------------------------------ plumbing
     def _context(self):
@@ -173,15 +209,18 @@ class FullBatchOracle:
         """Exact ``H v`` of ``J~`` at ``theta`` (see the module docstring)."""
         out = np.empty_like(theta) if out is None else out
         self.n_products += 1
-        if self.hvp_method == "fd":
+        method = self.hvp_method
+        if method == "fd":
             return self._fd_hvp(theta, v, out)
+        self._require_rop("Exact Hessian-vector products (hvp='rop')")
         net, loss = self.objective.network, self.objective.loss
         ctx = self._context()
         z = net.forward(theta, self.X, ctx)
         p = loss.link(z.copy())
         loss.forward_backward(z, self.Y, self.w)  # z <- dJ/dz
-        rz = net.r_forward(theta, v, ctx)
-        net.r_backward(theta, v, out, z, loss.output_hvp(p, rz, self.w), ctx)
+        with self._named_r_op_errors("Hessian-vector product"):
+            rz = net.r_forward(theta, v, ctx)
+            net.r_backward(theta, v, out, z, loss.output_hvp(p, rz, self.w), ctx)
         self._penalty_hvp(theta, v, out)
         return out
 
@@ -190,18 +229,36 @@ class FullBatchOracle:
         if not self.supports_rop:
             raise ValueError(
                 "The Fisher-vector product needs the R-operator of every layer; this "
-                "network has a layer without one (batch normalization, activity "
-                "penalty or noise). Use optimizer='newton' or 'lbfgs'."
+                f"network has component(s) without one: {', '.join(self._without_rop())} "
+                "(batch normalization, activity penalty, noise or dropout). Use "
+                "optimizer='newton' or 'lbfgs', or turn those regularizers off."
             )
         out = np.empty_like(theta) if out is None else out
         self.n_products += 1
         net, loss = self.objective.network, self.objective.loss
         ctx = self._context()
         p = loss.link(net.forward(theta, self.X, ctx))
-        rz = net.r_forward(theta, v, ctx)
+        with self._named_r_op_errors("Fisher-vector product"):
+            rz = net.r_forward(theta, v, ctx)
         net.backward(theta, out, loss.output_hvp(p, rz, self.w), ctx)  # J^T A J v
         self._penalty_hvp(theta, v, out)
         return out
+
+    @contextmanager
+    def _named_r_op_errors(self, what):
+        """A layer that claims an R-operator but raises NotImplementedError
+        (a bare one from the Layer base class) gets a message naming it."""
+        try:
+            yield
+        except NotImplementedError as exc:
+            if str(exc):
+                raise
+            raise NotImplementedError(
+                f"The exact {what} ({self.name}) hit a network component without an "
+                f"R-operator ({', '.join(self._without_rop()) or 'a custom layer'}). "
+                "Construct FullBatchOracle with hvp='fd' (central differences of "
+                "gradients), or give the layer r_forward/r_backward methods."
+            ) from exc
 
     def _step_size(self, theta, v):
         vmax = float(np.max(np.abs(v))) if v.size else 0.0
@@ -249,6 +306,33 @@ class FullBatchOracle:
 
 
 # ------------------------------------------------------------------ diagnostics
+@contextmanager
+def _unchanged_statistics(network):
+    """Restore the batch-norm running statistics after diagnostic evaluations.
+
+    The oracle evaluates in training mode (batch statistics, the noise the
+    optimizer sees), and a training-mode batch-norm forward pass updates the
+    running statistics that predictions use; diagnostics must not."""
+    saved = [
+        (layer, layer.running_mean, layer.running_var, layer.n_batches)
+        for layer in network.layers if hasattr(layer, "running_mean")
+    ]
+    saved = [
+        (layer, None if m is None else m.copy(), None if v is None else v.copy(), n)
+        for layer, m, v, n in saved
+    ]
+    try:
+        yield
+    finally:
+        for layer, m, v, n in saved:
+            layer.running_mean, layer.running_var, layer.n_batches = m, v, n
+
+
+def _diagnose(oracle, theta):
+    with _unchanged_statistics(oracle.objective.network):
+        return curvature_along_gradient(oracle, theta)
+
+
 def curvature_along_gradient(oracle, theta):
     """Book 8.2.1: ``g^T g`` and ``g^T H g`` at ``theta``.
 
@@ -285,7 +369,7 @@ def make_curvature_monitor(objective, X, Y, sw, rng, history=None):
     oracle = FullBatchOracle(
         objective, X, Y, w, seed=int(rng.integers(2**31)), name="curvature_diagnostics"
     )
-    return CurvatureMonitor(lambda theta: curvature_along_gradient(oracle, theta), history)
+    return CurvatureMonitor(lambda theta: _diagnose(oracle, theta), history)
 
 
 def _estimator_oracle(estimator, X, y, sample_weight):
@@ -307,7 +391,12 @@ def hessian_vector_product(estimator, X, y, v, sample_weight=None):
     are ordered as in the flat parameter vector (all weight matrices row-major
     in layer order, then all biases).  Computed with the R-operator
     (Pearlmutter, 1994), or with central differences of exact gradients for
-    networks with a layer that has no R-operator.
+    networks with a layer that has no R-operator (batch normalization,
+    activity penalties, noise and dropout).  Stochastic layers (dropout,
+    input/hidden/weight noise) are evaluated in training mode with one frozen
+    draw (seed 0) for every gradient, so ``H v`` is the Hessian of that one
+    sample of the noisy objective; batch normalization uses the statistics
+    of ``X`` and its running statistics are left unchanged.
 
     Parameters
     ----------
@@ -329,7 +418,8 @@ def hessian_vector_product(estimator, X, y, v, sample_weight=None):
         raise ValueError(
             f"v must have shape {theta.shape} (one entry per parameter), got {v.shape}."
         )
-    return oracle.hvp(theta, v)
+    with _unchanged_statistics(estimator._objective.network):
+        return oracle.hvp(theta, v)
 
 
 def gradient_curvature(estimator, X, y, sample_weight=None):
@@ -343,4 +433,4 @@ def gradient_curvature(estimator, X, y, sample_weight=None):
     is fitted with ``curvature_diagnostics=True``.
     """
     oracle = _estimator_oracle(estimator, X, y, sample_weight)
-    return curvature_along_gradient(oracle, estimator._theta)
+    return _diagnose(oracle, estimator._theta)
