@@ -87,19 +87,26 @@ def _common_params(task_extra=""):
     l1 : float or sequence of float, default=0.0
         L1 penalty ``l1 * ||W||_1`` on the weights (book 7.1.2, eq. 7.19;
         biases exempt), one value for all layers or one per weight matrix.
-        Drives weights to exactly zero (sparse weights, feature selection).
+        Drives weights to exactly zero (sparse weights, feature selection)
+        with every first-order optimizer: with the adaptive ones (the default
+        'adam', 'rmsprop', ...) the proximal threshold is per weight, ``l1``
+        times the optimizer's own step size (see ``l1_method``).
         For squared loss without hidden layer, ``l1`` equals
         ``sklearn.linear_model.Lasso(alpha=l1)`` (objective: mean of
         ``1/2 (y - f(x))^2`` plus ``l1 * ||w||_1``).
 
     l1_method : {{'proximal', 'subgradient'}}, default='proximal'
         How the L1 penalty is optimized.  'proximal': after every update the
-        soft-threshold ``w <- sign(w) max(|w| - lr * l1, 0)`` (the proximal
-        step behind book eq. 7.23) gives exact zeros; with adaptive optimizers
-        it still uses the scalar learning rate ``lr``, i.e. it is the proximal
-        step of the plain-SGD geometry.  'subgradient': add ``l1 * sign(w)``
-        to the gradient (eq. 7.20); weights hover around zero but are never
-        exactly zero.  Either way the L1 value is part of the reported loss.
+        soft-threshold ``w_j <- sign(w_j) max(|w_j| - s_j * l1, 0)`` (book
+        eq. 7.23 in the optimizer's diagonal metric) gives exact zeros, with
+        ``s_j`` the step size the optimizer just used for weight ``j``:
+        ``lr`` for 'sgd', 'momentum', 'nesterov' (the exact ISTA step), and
+        the per-coordinate step of the adaptive methods (e.g. Adam's
+        ``lr / (sqrt(r^_j) + epsilon)``, RMSProp's ``lr / sqrt(epsilon + r_j)``),
+        so L1 is sparse with the default 'adam' too.  'subgradient': add
+        ``l1 * sign(w)`` to the gradient (eq. 7.20); weights hover around zero
+        but are never exactly zero.  Either way the L1 value is part of the
+        reported loss.
 
     weight_decay_mode : {{'l2', 'decoupled'}}, default='l2'
         'l2': ``alpha * W`` is added to the gradient (book eq. 7.3), so

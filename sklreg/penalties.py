@@ -157,40 +157,81 @@ class L1Penalty(Penalty):
 class L1Prox:
     """Step hook: soft-thresholding prox of the L1 penalty (book eq. 7.23).
 
-    After every optimizer update, ``w <- sign(w) * max(|w| - lr * l1, 0)`` on
-    the weights (biases untouched): the proximal operator of
-    ``lr * l1 * ||w||_1``.  Combined with plain SGD this is proximal gradient
-    descent (ISTA), which converges to the exact L1-penalized minimum and
-    produces exact zeros.  With adaptive optimizers (Adam, RMSProp, ...) the
-    threshold still uses the scalar learning rate ``lr``: it is the proximal
-    step of the plain-SGD geometry, not of the optimizer's preconditioned one.
+    After every optimizer update the weights (biases untouched) go through
+    the proximal operator of the L1 term in the metric of the optimizer's own
+    step.  An update moves coordinate ``j`` by a step size ``s_j`` times a
+    gradient estimate, ``s_j = lr`` for SGD, momentum and Nesterov and
+    ``s_j = lr * d_j`` for the adaptive methods (``d`` their diagonal
+    preconditioner, e.g. Adam's ``1 / (sqrt(r^_j) + delta)``; see
+    :meth:`~sklreg.optim.base.FirstOrderOptimizer.step_scale`).  The prox::
+
+        w_j <- argmin_u  l1 * |u| + (u - w_j)**2 / (2 * s_j)
+             = sign(w_j) * max(|w_j| - s_j * l1, 0)
+
+    is soft thresholding with the per-coordinate threshold ``s_j * l1``:
+    book 7.1.2 eq. 7.23 with the diagonal "Hessian" ``1 / s_j`` of the step.
+    With plain SGD this is ``w <- sign(w) max(|w| - lr * l1, 0)``, proximal
+    gradient descent (ISTA), which converges to the exact L1-penalized
+    minimum and produces exact zeros.  With an adaptive optimizer it is the
+    preconditioned proximal gradient step: a weight stays at zero when the
+    optimizer's (averaged) gradient estimate is below ``l1`` in magnitude,
+    the optimality condition of the L1-penalized objective, whatever the
+    scale of the preconditioner (a threshold ``lr * l1`` against a step
+    ``lr * d_j * g_j`` would almost never zero a weight with Adam).
 
     Parameters
     ----------
     l1 : list of float
         One coefficient per weight matrix.
     layout : ParamLayout
+    optimizer : FirstOrderOptimizer or None, default=None
+        The optimizer whose updates precede this hook; asked for its step
+        sizes after each update (:meth:`bind_optimizer` replaces it).  None,
+        an optimizer without per-coordinate steps (``step_scale`` returns
+        None) or one that has not made an update yet: the scalar ``lr``.
     """
 
-    def __init__(self, l1, layout):
+    def __init__(self, l1, layout, optimizer=None):
         self.l1 = list(l1)
         self.layout = layout
+        self.optimizer = optimizer
         if _uniform(self.l1):
             self._pairs = [(slice(0, layout.n_weights), self.l1[0] if self.l1 else 0.0)]
         else:
             self._pairs = [(s.slice, a) for s, a in zip(layout.weight_specs(), self.l1)]
         self._buf = None
+        self._steps = None
+
+    def bind_optimizer(self, optimizer):
+        """Use the step sizes of ``optimizer`` (the one that runs the updates)."""
+        self.optimizer = optimizer
+        return self
+
+    def _step_sizes(self, lr, dtype):
+        """Per-weight step sizes of the last update, or None for the scalar ``lr``."""
+        opt = self.optimizer
+        if opt is None or not getattr(opt, "t_", 0) or not hasattr(opt, "step_scale"):
+            return None
+        if self._steps is None or self._steps.dtype != dtype:
+            self._steps = np.empty(self.layout.n_weights, dtype=dtype)
+        return opt.step_scale(lr, self._steps)
 
     def __call__(self, theta, lr):
         nw = self.layout.n_weights
         if self._buf is None or self._buf.dtype != theta.dtype:
             self._buf = np.empty(nw, dtype=theta.dtype)
+        steps = self._step_sizes(lr, theta.dtype)
         for sl, a in self._pairs:
             if not a:
                 continue
             w, buf = theta[sl], self._buf[sl]
             np.abs(w, out=buf)
-            buf -= lr * a
+            if steps is None:
+                buf -= lr * a
+            else:  # per-coordinate threshold l1 * s_j
+                thr = steps[sl]
+                thr *= a
+                buf -= thr
             np.maximum(buf, 0.0, out=buf)
             np.copysign(buf, w, out=w)
 
@@ -205,7 +246,11 @@ class DecoupledWeightDecay:
     ``w <- (1 - lr*alpha) w - lr*grad``); for momentum and adaptive methods the
     two differ, since here the decay bypasses the momentum buffers and the
     per-parameter scaling (seeds item X06).  Same update as
-    ``torch.optim.AdamW`` with biases in a no-decay group.
+    ``torch.optim.AdamW`` with biases in a no-decay group.  Unlike
+    :class:`L1Prox`, the decay deliberately uses the scalar ``lr`` with every
+    optimizer, not the optimizer's per-coordinate step sizes: decoupling the
+    decay from the adaptive scaling is the point of AdamW (every weight decays
+    at the same relative rate ``lr * alpha`` per step).
 
     The hook keeps a copy of the weights after all step hooks ran (the
     :attr:`snapshot` hook, which must run last) to know ``w_old`` at the next
@@ -324,7 +369,7 @@ def resolve_reference(value, layout, dtype):
     return np.array(flat, dtype=dtype, copy=True, order="C")
 
 
-def build_norm_regularizers(params, layout, reference=None):
+def build_norm_regularizers(params, layout, reference=None, frozen_layers=0):
     """Penalties and step hooks of the norm regularizers of one fit.
 
     Parameters
@@ -335,6 +380,11 @@ def build_norm_regularizers(params, layout, reference=None):
     layout : ParamLayout
     reference : ndarray or None
         Output of :func:`resolve_reference`.
+    frozen_layers : int, default=0
+        The first ``frozen_layers`` weight matrices are held fixed (their
+        gradient is zeroed, greedy pretraining with ``pretraining_freeze``):
+        the step hooks that move weights (L1 prox, decoupled decay) leave
+        them alone.  Their penalty value still enters the reported loss.
 
     Returns
     -------
@@ -352,13 +402,21 @@ def build_norm_regularizers(params, layout, reference=None):
     penalties = [L2Penalty(params.alpha, reference, gradient=not decoupled).bind(layout)]
     hooks = []
     decay = None
+
+    def moving(values):  # coefficients of the hooks: 0 on frozen layers
+        values = list(values)
+        k = min(int(frozen_layers), len(values))
+        return [0.0] * k + values[k:]
+
     if decoupled:
-        decay = DecoupledWeightDecay(params.alpha, layout, reference)
+        decay = DecoupledWeightDecay(moving(params.alpha), layout, reference)
         hooks.append(decay)
     if any(params.l1):
         penalties.append(L1Penalty(params.l1, gradient=not proximal).bind(layout))
         if proximal:
-            hooks.append(L1Prox(params.l1, layout))
+            # thresholds in the metric of the resolved optimizer: fit's training
+            # phases start and run this very object (bind_optimizer rebinds)
+            hooks.append(L1Prox(moving(params.l1), layout, getattr(params, "optimizer", None)))
     if params.max_norm is not None:
         hooks.append(MaxNorm(params.max_norm, params.max_norm_scope).bind(layout))
     if decay is not None:

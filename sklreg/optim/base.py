@@ -103,6 +103,32 @@ class FirstOrderOptimizer(Optimizer):
         self.t_ += 1
         return loss
 
+    def step_scale(self, lr, out):
+        """Per-coordinate step sizes of the last update, for proximal steps.
+
+        An update moves coordinate ``j`` by ``lr * d_j`` times the method's
+        gradient estimate (the gradient, or its moving average for Adam),
+        with ``d`` the method's diagonal preconditioner at that update
+        (AdaGrad ``1 / (delta + sqrt(r_j))``, RMSProp ``1 / sqrt(delta + r_j)``,
+        Adam ``1 / (sqrt(r^_j) + delta)``, AdaDelta its RMS ratio).  This
+        writes ``lr * d_j`` for the first ``out.size`` coordinates of theta
+        into ``out`` and returns it, allocating nothing.  The proximal L1
+        step (:class:`sklreg.penalties.L1Prox`) thresholds each weight by
+        ``l1`` times this step: the prox in the optimizer's own metric.
+
+        Methods whose step is the scalar ``lr`` for every coordinate (SGD,
+        momentum, Nesterov) return None, as this base implementation does.
+        Meaningful after :meth:`step` (the state of the last update).
+
+        Parameters
+        ----------
+        lr : float
+            Learning rate of the last update.
+        out : ndarray of shape (k,), k <= n_params
+            Buffer receiving the step sizes of coordinates ``0 .. k-1``.
+        """
+        return None
+
     def _allocate(self, theta):
         raise NotImplementedError
 

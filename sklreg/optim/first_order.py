@@ -21,6 +21,10 @@ Hot-loop conventions (one step per minibatch, on ~1e5 parameters):
   this module only read it, but callers must not rely on that).  The point
   passed to ``grad_fn`` is ``theta`` itself or, for the Nesterov methods, a
   scratch buffer that the next step overwrites: copy it to keep it.
+
+The adaptive methods also report their per-coordinate step sizes ``lr * d_j``
+(:meth:`~sklreg.optim.base.FirstOrderOptimizer.step_scale`), so that the
+proximal L1 step thresholds each weight in the optimizer's own metric.
 """
 
 from __future__ import annotations
@@ -44,6 +48,14 @@ def _ema_sq(r, g, rho, buf):
     np.multiply(g, g, out=buf)
     buf *= 1.0 - rho
     r += buf
+
+
+def _rms_step_scale(r, epsilon, lr, out):
+    """``out = lr / sqrt(epsilon + r[:k])`` (RMSProp's step sizes) in place."""
+    np.add(r[: out.size], float(epsilon), out=out)
+    np.sqrt(out, out=out)
+    np.divide(float(lr), out, out=out)
+    return out
 
 
 @OPTIMIZERS.register("sgd")
@@ -196,6 +208,13 @@ class AdaGrad(FirstOrderOptimizer):
         theta -= buf
         return loss
 
+    def step_scale(self, lr, out):
+        """``lr / (epsilon + sqrt(r))``, the step sizes of the last update."""
+        np.sqrt(self.grad_sq_sum_[: out.size], out=out)
+        out += float(self.epsilon)
+        np.divide(float(lr), out, out=out)
+        return out
+
 
 @OPTIMIZERS.register("rmsprop")
 class RMSProp(FirstOrderOptimizer):
@@ -245,6 +264,10 @@ class RMSProp(FirstOrderOptimizer):
         buf *= g
         theta -= buf
         return loss
+
+    def step_scale(self, lr, out):
+        """``lr / sqrt(epsilon + r)``, the step sizes of the last update."""
+        return _rms_step_scale(self.grad_sq_avg_, self.epsilon, lr, out)
 
 
 @OPTIMIZERS.register("rmsprop_nesterov")
@@ -308,6 +331,10 @@ class RMSPropNesterov(FirstOrderOptimizer):
         v -= buf
         theta += v
         return loss
+
+    def step_scale(self, lr, out):
+        """``lr / sqrt(epsilon + r)``, the step sizes of the velocity's last term."""
+        return _rms_step_scale(self.grad_sq_avg_, self.epsilon, lr, out)
 
 
 @OPTIMIZERS.register("adam")
@@ -379,6 +406,18 @@ class Adam(FirstOrderOptimizer):
         theta -= buf
         return loss
 
+    def step_scale(self, lr, out):
+        """``lr / (sqrt(r^) + epsilon)`` with the bias-corrected ``r^`` of the last update.
+
+        Written as ``lr * c / (sqrt(r) + epsilon * c)``, ``c = sqrt(1 - beta_2**t)``,
+        as in :meth:`step`; the update is this step size times ``s^``.
+        """
+        c = math.sqrt(1.0 - float(self.beta_2) ** max(self.t_, 1))
+        np.sqrt(self.second_moment_[: out.size], out=out)
+        out += float(self.epsilon) * c
+        np.divide(float(lr) * c, out, out=out)
+        return out
+
 
 @OPTIMIZERS.register("adadelta")
 class AdaDelta(FirstOrderOptimizer):
@@ -424,18 +463,26 @@ class AdaDelta(FirstOrderOptimizer):
         self.step_sq_avg_ = np.zeros_like(theta)
         self._buf = np.empty_like(theta)
         self._buf2 = np.empty_like(theta)
+        self._ratio = np.ones_like(theta)  # last sqrt(s + eps) / sqrt(r + eps)
 
     def _step(self, theta, grad_fn, lr):
         loss, g = grad_fn(theta)
         r, s, buf, buf2 = self.grad_sq_avg_, self.step_sq_avg_, self._buf, self._buf2
+        ratio = self._ratio
         rho, eps = float(self.rho), float(self.epsilon)
         _ema_sq(r, g, rho, buf)
         np.add(s, eps, out=buf)
-        np.add(r, eps, out=buf2)
-        np.divide(buf, buf2, out=buf)
-        np.sqrt(buf, out=buf)             # sqrt(s + eps) / sqrt(r + eps)
-        buf *= g                          # buf = -dtheta
+        np.add(r, eps, out=ratio)
+        np.divide(buf, ratio, out=ratio)
+        np.sqrt(ratio, out=ratio)         # sqrt(s + eps) / sqrt(r + eps), kept for step_scale
+        np.multiply(ratio, g, out=buf)    # buf = -dtheta
         _ema_sq(s, buf, rho, buf2)        # s from the unscaled dtheta
         buf *= float(lr)
         theta -= buf
         return loss
+
+    def step_scale(self, lr, out):
+        """``lr * sqrt(s + epsilon) / sqrt(r + epsilon)`` of the last update
+        (``s`` before that update added its own ``dtheta``)."""
+        np.multiply(self._ratio[: out.size], float(lr), out=out)
+        return out
