@@ -8,14 +8,15 @@ registries.  The public classes live in :mod:`sklreg.mlp`.
 """
 
 
+import copy
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import activations as _activations  # noqa: F401  (registers activations)
@@ -33,8 +34,9 @@ from ._meta import (
     refit_after_early_stopping,
 )
 from ._objective import Objective
+from .exceptions import DivergenceWarning
 from ._params import validate_mlp_params
-from ._registry import OPTIMIZERS
+from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from ._training import LoopState, MinibatchProblem, run_full_batch, run_minibatch
 from ._validation import check_sample_weight
 from .activity import ZERO_FRACTION_ROWS, hidden_zero_fractions
@@ -79,6 +81,32 @@ def _first_order_optimizer(est):
             "use a first-order optimizer such as 'adam' or 'sgd'."
         )
     return True
+
+def _report_stop(state, learning_rate):
+    """Turn a loop that diverged or was interrupted into an error or a warning."""
+    if state.diverged:
+        fix = (
+            f"Lower learning_rate (now {learning_rate:g}), set clip_norm (e.g. 1.0) or "
+            "clip_value, or standardize the inputs (e.g. StandardScaler in a Pipeline)."
+        )
+        if state.kept_epoch is None:
+            raise ValueError(
+                f"Training diverged ({state.message}): the loss became non-finite or "
+                "exploded, and no parameters seen in this fit have a usable objective, "
+                f"so there is no model to keep. {fix}"
+            )
+        kept = (
+            "the parameters this call started from (the previous model)"
+            if state.kept_epoch == 0 else f"the parameters after epoch {state.kept_epoch}"
+        )
+        warnings.warn(
+            f"Training diverged ({state.message}) and was stopped; {kept}, which had "
+            f"the lowest training loss seen, were kept. {fix}",
+            DivergenceWarning,
+        )
+    if state.interrupted:
+        warnings.warn("Training interrupted by user.", UserWarning)
+
 
 class _BaseMLP(BaseEstimator):
     """Shared fit/predict machinery; subclasses encode targets and pick the loss."""
@@ -129,7 +157,35 @@ class _BaseMLP(BaseEstimator):
             difficulty=sample_difficulty,
         )
 
-    def _fit(
+    def _fit(self, X, y, sample_weight, incremental, **kwargs):
+        """Fit, or leave the estimator exactly as it was if anything raises.
+
+        After a failed first fit the estimator is unfitted again (``predict``
+        raises NotFittedError); after a failed warm start or ``partial_fit``
+        it keeps the previous model, optimizer state and curves.
+        """
+        names = set(self.get_params(deep=False))
+        views = ("coefs_", "intercepts_")  # re-derived from _theta
+        saved = copy.deepcopy(
+            {k: v for k, v in self.__dict__.items() if k not in names and k not in views}
+        )
+        try:
+            return self._fit_unsafe(X, y, sample_weight, incremental, **kwargs)
+        except BaseException:
+            for k in [k for k in self.__dict__ if k not in names]:
+                del self.__dict__[k]
+            self.__dict__.update(saved)
+            if "_theta" in saved:
+                self._set_coef_views()
+            raise
+
+    def _reset_training_counters(self):
+        """Start the epoch/update counters and the loss curve afresh
+        (a new training run on the same estimator, Algorithm 7.2)."""
+        self._epochs = self._call_epoch0 = self.n_iter_ = self.t_ = 0
+        self.loss_curve_ = []
+
+    def _fit_unsafe(
         self, X, y, sample_weight, incremental, classes=None, validation=None, difficulty=None
     ):
         params = validate_mlp_params(self)
@@ -138,8 +194,10 @@ class _BaseMLP(BaseEstimator):
         first = not hasattr(self, "_theta") or not (incremental or self.warm_start)
         X, y = validate_data(
             self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, multi_output=True,
-            reset=first,
+            y_numeric=not is_classifier(self), reset=first,
         )
+        if not is_classifier(self):  # y_numeric turned None into NaN after the check
+            assert_all_finite(y, input_name="y")
         if sp.issparse(X) and X.format == "csc":
             X = X.tocsr()  # row slicing for minibatches
         dtype = X.dtype if first else self._theta.dtype
@@ -151,9 +209,7 @@ class _BaseMLP(BaseEstimator):
             self._rng = _make_rng(self.random_state)
             self._build(params, X.shape[1], Y.shape[1], dtype)
             self._init_theta(params, Y, sw)
-            self.n_iter_ = 0
-            self.t_ = 0
-            self.loss_curve_ = []
+            self._reset_training_counters()
         elif self._layer_sizes[1:-1] != list(params.hidden):
             raise ValueError(
                 "hidden_layer_sizes changed since the previous fit; with warm_start=True "
@@ -162,6 +218,7 @@ class _BaseMLP(BaseEstimator):
             )
         if not first:  # dropout/noise/... may have changed (warm_start, partial_fit)
             self._sync_layers(params)
+        self._call_epoch0 = self._epochs
         layout = self._objective.layout
         reference = resolve_reference(self.l2_reference, layout, self._theta.dtype)
         # book 7.1-7.2: L2/L1/tied penalties; prox, decoupled decay, max-norm as step hooks
@@ -184,8 +241,11 @@ class _BaseMLP(BaseEstimator):
         if first and self.pretraining is not None:  # draft 8.7.3, then fine-tune all
             trained = greedy_pretrain(self, X, y, sw)
             load_hidden(self._objective.network, self._theta, trained)
+        if X_val is not None:
+            self._check_validation_set(X_val, y_val, sw_val, params.scoring, early)
         callbacks, stopper = self._callbacks(
-            early, X_val, Y_val, sw_val, y_val, incremental, params.scoring
+            early, X_val, Y_val, sw_val, y_val, incremental, params.scoring,
+            params.optimizer.full_batch,
         )
         curvature = self._curvature_monitor(X, Y, sw, first)  # book 8.2.1
         if curvature is not None:
@@ -198,24 +258,28 @@ class _BaseMLP(BaseEstimator):
         if averager is not None:  # book 8.7.3: evaluate and return averaged parameters
             callbacks.insert(0, averager)
             step_hooks.append(averager)
-        continuation = None if incremental else make_continuation(self, params, self.n_iter_)
+        continuation = None if incremental else make_continuation(self, params, self._epochs)
         if continuation is not None:  # draft 8.7.5: anneal regularizer strengths
             callbacks.insert(0, continuation)
         sampler = None
         if not incremental:
             sampler = make_curriculum(
-                self, X, y, sw if sample_weight is not None else None, difficulty, self.n_iter_,
+                self, X, y, sw if sample_weight is not None else None, difficulty, self._epochs,
                 callbacks,
             )
         n_epochs = 1 if incremental else self.max_iter
         state = self._train_phase(
             params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=keep_state,
-            sampler=sampler,
+            sampler=sampler, start_is_model=not first,
         )
         self._record_early_stopping(stopper)
         self.curvature_history_ = None if curvature is None else curvature.history
         self.refit_n_iter_ = None
-        if self.early_stopping_refit is not None and stopper is not None and early:
+        stopped_early = state.interrupted or state.diverged
+        if (
+            self.early_stopping_refit is not None and stopper is not None and early
+            and not stopped_early
+        ):
             refit_after_early_stopping(
                 self, params, (X, Y, sw), (X_val, Y_val, sw_val), stopper, norm_hooks
             )
@@ -224,7 +288,11 @@ class _BaseMLP(BaseEstimator):
         # method's line searches fed them trial points
         replaced = early or averager is not None or self.optimizer_.full_batch
         self._finish_layers(params, X, sw, first, replaced, incremental)
-        if not incremental and not state.converged and not (stopper and stopper.stopped):
+        self._record_attributes(params, stopper)
+        if (
+            not incremental and not state.converged and not (stopper and stopper.stopped)
+            and not stopped_early
+        ):
             warnings.warn(
                 state.message
                 or f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and "
@@ -235,12 +303,17 @@ class _BaseMLP(BaseEstimator):
 
     def _train_phase(
         self, params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=False,
-        sampler=None, max_steps=None,
+        sampler=None, max_steps=None, start_is_model=None,
     ):
-        """Run the training loop once on (X, Y, sw), continuing n_iter_/t_.
+        """Run the training loop once on (X, Y, sw), continuing the epoch and
+        update counters (``n_iter_`` counts the epochs of the current call).
 
         A fresh optimizer and schedule are started unless ``keep_state``
-        (partial_fit, Algorithm 7.3).  Returns the loop's final state.
+        (partial_fit, Algorithm 7.3).  ``start_is_model`` (default:
+        ``keep_state``) says the current parameters are a trained model that
+        divergence must not lose.  Returns the loop's final state; raises
+        when training diverged with nothing worth keeping, warns when it
+        diverged or was interrupted (Ctrl-C) and kept the best parameters.
         """
         if not keep_state:
             self.optimizer_ = params.optimizer.start(self._theta)
@@ -265,10 +338,15 @@ class _BaseMLP(BaseEstimator):
             max_steps=max_steps,
         )
         Y, problem.batch_hooks = self._batch_setup(params, X, Y, problem.noise_rng)
-        state = LoopState(epoch=self.n_iter_, step=self.t_, loss_curve=self.loss_curve_)
+        state = LoopState(
+            epoch=self._epochs, step=self.t_, loss_curve=self.loss_curve_,
+            start_is_model=keep_state if start_is_model is None else start_is_model,
+        )
         run = run_full_batch if self.optimizer_.full_batch else run_minibatch
         run(problem, self._theta, X, Y, sw, n_epochs, state)
-        self.n_iter_, self.t_ = state.epoch, state.step
+        self._epochs, self.t_ = state.epoch, state.step
+        self.n_iter_ = self._epochs - self._call_epoch0
+        _report_stop(state, params.learning_rate)
         return state
 
     def _check_extra_params(self):
@@ -312,14 +390,57 @@ class _BaseMLP(BaseEstimator):
             tr, va = train_test_split(
                 idx, test_size=self.validation_fraction, random_state=seed, stratify=stratify
             )
-        except ValueError:
-            tr, va = train_test_split(idx, test_size=self.validation_fraction, random_state=seed)
-        if len(tr) == 0 or len(va) == 0:
+        except ValueError as exc:  # scikit-learn's wording, then what to change here
             raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves an empty training "
-                f"or validation set with {n} samples; use early_stopping=False."
-            )
+                f"{exc} (early_stopping=True holds out a stratified validation_fraction="
+                f"{self.validation_fraction} of the {n} samples: every class needs at "
+                "least 2 samples and the validation set at least one per class. Pass "
+                "X_val/y_val, change validation_fraction, or use early_stopping=False.)"
+            ) from exc
         return tr, va
+
+    def _check_validation_set(self, X_val, y_val, sw_val, scoring, early):
+        """Fail at the start of fit, not after the first epoch: a validation set
+        needs 2 rows, and the scorer must work on this task (book 7.8)."""
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+                if early and self.validation_fraction is not None else
+                "The validation set is too small: X_val/y_val need at least 2 samples."
+            )
+        if not isinstance(self.scoring, str) or scoring == "loss":
+            return  # a callable scorer is not called an extra time (it may keep state)
+        name = repr(self.scoring)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = self._score_validation(scoring, X_val, y_val, sw_val)
+        except Exception as exc:
+            raise ValueError(
+                f"scoring={name} cannot score {type(self).__name__} on this task: "
+                f"{type(exc).__name__}: {exc}. Use a scorer for "
+                f"{'classification' if is_classifier(self) else 'regression'} "
+                "(see sklearn.metrics.get_scorer_names()) or scoring='loss'."
+            ) from exc
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            value = np.nan
+        if np.isnan(value):
+            raise ValueError(
+                f"scoring={name} returned {value!r} on the validation set: it must return "
+                "one number per call. Use another scorer or scoring='loss'."
+            )
+
+    def _score_validation(self, scoring, X_val, y_val, sw_val):
+        """Score the current parameters; the validation set was validated once,
+        so scikit-learn's per-call feature-name warning is not repeated."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            if sw_val is None:
+                return scoring(self, X_val, y_val)
+            return scoring(self, X_val, y_val, sample_weight=sw_val)
 
     def _check_validation(self, validation, dtype):
         """Validate a user validation set like predict input; encode its targets."""
@@ -341,11 +462,17 @@ class _BaseMLP(BaseEstimator):
     def _stratify(self, y):
         return None
 
-    def _callbacks(self, early, X_val, Y_val, sw_val, y_val, incremental, scoring):
+    def _out_activation(self):
+        """Name of the output unit, as scikit-learn's ``out_activation_``."""
+        return "identity"
+
+    def _callbacks(self, early, X_val, Y_val, sw_val, y_val, incremental, scoring, full_batch):
         if incremental:
             return [], None
+        # full-batch methods stop by their own convergence test (as scikit-learn's lbfgs)
+        plateau = [] if full_batch else [LossPlateau(self.tol, self.n_iter_no_change)]
         if X_val is None:
-            return [LossPlateau(self.tol, self.n_iter_no_change)], None
+            return plateau, None
         if sw_val is not None and not sw_val.sum() > 0:
             warnings.warn(
                 "The validation samples all have zero sample_weight, so a weighted "
@@ -363,13 +490,11 @@ class _BaseMLP(BaseEstimator):
         val_score = None
         if scoring != "loss":
             def val_score(theta):
-                if sw_val is None:
-                    return scoring(self, X_val, y_val)
-                return scoring(self, X_val, y_val, sample_weight=sw_val)
+                return self._score_validation(scoring, X_val, y_val, sw_val)
 
         if not early:  # user validation set, monitored only
             stopper = EarlyStopping(val_loss, val_score, self.tol, np.inf, restore_best=False)
-            return [LossPlateau(self.tol, self.n_iter_no_change), stopper], stopper
+            return [*plateau, stopper], stopper
         stopper = EarlyStopping(val_loss, val_score, self.tol, self.n_iter_no_change)
         return [stopper], stopper
 
@@ -383,9 +508,21 @@ class _BaseMLP(BaseEstimator):
             return
         self.validation_scores_ = stopper.scores
         self.validation_loss_curve_ = stopper.losses
-        self.best_validation_score_ = stopper.best_score
-        self.best_iteration_ = stopper.best_iteration
-        self.best_t_ = stopper.best_step
+        found = stopper.best_theta is not None
+        self.best_validation_score_ = stopper.best_score if found else None
+        # epochs of this call (1-based), so validation_scores_[best_iteration_ - 1]
+        # is best_validation_score_
+        self.best_iteration_ = stopper.best_iteration - stopper.epoch0 if found else None
+        self.best_t_ = stopper.best_step if found else None
+
+    def _record_attributes(self, params, stopper):
+        """scikit-learn's MLP attributes: loss_, best_loss_, n_layers_, out_activation_."""
+        curve = [v for v in self.loss_curve_ if np.isfinite(v)]
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        early = stopper is not None and stopper.restore_best
+        self.best_loss_ = None if early or not curve else min(curve)
+        self.n_layers_ = len(self._layer_sizes)
+        self.out_activation_ = self._out_activation()
 
     def _grad_hooks(self):
         hooks = []
@@ -396,6 +533,23 @@ class _BaseMLP(BaseEstimator):
         if self.clip_value is not None:
             hooks.append(lambda g, c=float(self.clip_value): clip_by_value(g, c))
         return hooks
+
+    # ------------------------------------------------------------- parameters
+    _COMPONENTS = {"optimizer": OPTIMIZERS, "lr_schedule": SCHEDULES, "init": INITIALIZERS,
+                   "activation": ACTIVATIONS}
+
+    def set_params(self, **params):
+        """Set parameters; ``optimizer__beta_2=0.99`` also works when ``optimizer``
+        is given by name (the name is first replaced by its default object,
+        e.g. ``'adam'`` -> ``Adam()``)."""
+        for key in list(params):
+            name, sep, _ = key.partition("__")
+            value = params.get(name, getattr(self, name, None))
+            if sep and name in self._COMPONENTS and isinstance(value, str):
+                obj = self._COMPONENTS[name].resolve(value, name)
+                if hasattr(obj, "set_params"):
+                    params[name] = obj
+        return super().set_params(**params)
 
     # ------------------------------------------------------------- inference
     def _forward(self, X):

@@ -118,7 +118,7 @@ def _retrain(est, params, X_all, Y_all, sw_all, stopper, step_hooks):
     """Algorithm 7.2: new random parameters, train on all data for i* steps."""
     epochs, updates = stopper.best_iteration - stopper.epoch0, stopper.best_step - stopper.step0
     est._init_theta(params, Y_all, sw_all)
-    est.n_iter_, est.t_, est.loss_curve_ = 0, 0, []
+    est._reset_training_counters()
     # i* was chosen for the averaged parameters: average the retraining run too
     averager = make_averager(est)
     callbacks = [] if averager is None else [averager]

@@ -76,7 +76,9 @@ def validate_mlp_params(est):
     check_interval("max_iter", est.max_iter, 1, None, integer=True)
     check_bool("shuffle", est.shuffle)
     check_interval("tol", est.tol, 0.0, None)
-    check_interval("n_iter_no_change", est.n_iter_no_change, 1, None, integer=True)
+    if not (isinstance(est.n_iter_no_change, Real) and est.n_iter_no_change == np.inf):
+        # an int >= 1, or np.inf (never stop on a plateau), as scikit-learn
+        check_interval("n_iter_no_change", est.n_iter_no_change, 1, None, integer=True)
     v.alpha = check_per_layer("alpha", est.alpha, n_weight_layers)
     _validate_norm_params(est, v, n_weight_layers)  # l1, weight decay mode, max-norm
     v.init = INITIALIZERS.resolve(est.init, "init")

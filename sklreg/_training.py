@@ -42,6 +42,16 @@ class LoopState:
     eval_theta: np.ndarray | None = None
     # why a full-batch method stopped without converging ("" otherwise)
     message: str = ""
+    # set when the loss became non-finite or exploded (see DIVERGENCE_FACTOR)
+    diverged: bool = False
+    # set when the user pressed Ctrl-C (KeyboardInterrupt) during training
+    interrupted: bool = False
+    # True when the parameters the call starts from are a model worth keeping
+    # (warm_start, partial_fit, Algorithm 7.3): they compete as "best seen"
+    start_is_model: bool = False
+    # after divergence: epoch (of this loop) whose parameters were kept; 0 for
+    # the parameters the loop started from, None when there was nothing to keep
+    kept_epoch: int | None = None
 
 
 @dataclass
@@ -69,13 +79,106 @@ class MinibatchProblem:
     batch_hooks: list = field(default_factory=list)
 
 
-def _check_finite(loss, state):
-    if not np.isfinite(loss):
-        raise ValueError(
-            f"The training loss became non-finite ({loss}) at epoch {state.epoch + 1}, "
-            f"update {state.step + 1}. Lower `learning_rate`, set `clip_norm` (e.g. 1.0), "
-            "or standardize the inputs (e.g. StandardScaler in a Pipeline)."
-        )
+#: Training is declared divergent (book 8.2.4, exploding gradients) when a
+#: minibatch loss is non-finite or exceeds this factor times the reference loss:
+#: the largest of 1, the first minibatch loss of the call and every earlier
+#: epoch loss of the model.  No converging run comes near it.
+DIVERGENCE_FACTOR = 1e4
+
+
+class _BestSeen:
+    """Guard against divergence (book 8.2.4).
+
+    Keeps, without per-update copies, the candidates to fall back on: the
+    parameters the loop started from when they are a trained model
+    (warm_start, partial_fit), the parameters at the end of the latest epoch
+    and those at the end of the epoch with the lowest training loss.  When
+    training diverges, :meth:`restore` evaluates them on the training data and
+    writes back the one with the lowest objective (the start model always
+    qualifies; an epoch's parameters only when their objective is finite and
+    below the divergence limit).
+    """
+
+    #: rows used to compare the candidates (a fixed prefix of the data)
+    EVAL_ROWS = 2000
+
+    def __init__(self, theta, state):
+        self.state = state
+        self.epoch0 = state.epoch
+        prior = [v for v in state.loss_curve if np.isfinite(v)]
+        self.reference = max([1.0, *prior])
+        self.start = theta.copy() if state.start_is_model else None
+        self.start_norm = float(np.linalg.norm(theta))
+        self.last = self.lowest = None
+        self.last_epoch = self.lowest_epoch = None
+        self.lowest_loss = np.inf
+        self.first = True
+
+    @property
+    def limit(self):
+        return DIVERGENCE_FACTOR * self.reference
+
+    def exploded(self, theta, objective, X, Y, sw):
+        """True when the final parameters are non-finite, or their norm grew a
+        thousandfold and their objective exceeds the divergence limit (the
+        objective is only evaluated in that rare case)."""
+        norm = float(np.linalg.norm(theta))
+        if not np.isfinite(norm):
+            return True
+        if norm <= 1e3 * max(self.start_norm, 1.0):
+            return False
+        with np.errstate(all="ignore"):
+            value = objective.value(theta, *self._rows(X, Y, sw))
+        return not value <= self.limit
+
+    def _rows(self, X, Y, sw):
+        rows = slice(0, min(X.shape[0], self.EVAL_ROWS))
+        w = None if sw is None else sw[rows]
+        if w is not None:
+            w = w / w.sum() if w.sum() > 0 else None
+        return X[rows], Y[rows], w
+
+    def check(self, loss):
+        """False when the minibatch loss shows divergence."""
+        if self.first:
+            self.first = False
+            if np.isfinite(loss):
+                self.reference = max(self.reference, float(loss))
+        return bool(loss <= self.limit)  # False for NaN
+
+    def end_epoch(self, epoch_loss, theta):
+        epoch = self.state.epoch - self.epoch0
+        if self.last is None:
+            self.last = theta.copy()
+        else:
+            self.last[...] = theta
+        self.last_epoch = epoch
+        if epoch_loss < self.lowest_loss:
+            self.lowest_loss, self.lowest_epoch = epoch_loss, epoch
+            if self.lowest is None:
+                self.lowest = theta.copy()
+            else:
+                self.lowest[...] = theta
+
+    def restore(self, theta, objective, X, Y, sw):
+        """Write the best candidate into ``theta``; return its epoch of this
+        loop (0: the start parameters) or None when there is none."""
+        data = self._rows(X, Y, sw)
+        chosen, chosen_value = None, np.inf
+        candidates = [(0, self.start), (self.last_epoch, self.last),
+                      (self.lowest_epoch, self.lowest)]
+        with np.errstate(all="ignore"):
+            for epoch, params in candidates:
+                if params is None:
+                    continue
+                value = objective.value(params, *data)
+                healthy = np.isfinite(value) and (value <= self.limit or params is self.start)
+                if healthy and (chosen is None or value < chosen_value):
+                    chosen, chosen_value = (epoch, params), value
+        if chosen is None:
+            return None
+        theta[...] = chosen[1]
+        return chosen[0]
 
 
 def _batch_weights(sw, idx):
@@ -106,18 +209,38 @@ def run_minibatch(problem, theta, X, Y, sw, n_epochs, state):
     n = X.shape[0]
     bs = min(p.batch_size, n)
     ctx = Context(training=True, rng=p.noise_rng)
+    best = _BestSeen(theta, state)
     for hook in p.step_hooks:
         if hasattr(hook, "begin"):
             hook.begin(theta)
     for cb in p.callbacks:
         cb.on_train_begin(state, theta)
-    for _ in range(n_epochs):
-        if p.sampler is not None:
-            order = p.sampler(state.epoch, p.rng)
-        else:
-            order = p.rng.permutation(n) if p.shuffle else None
-        n_rows = n if order is None else len(order)
-        total_loss = total_weight = 0.0
+    try:
+        for _ in range(n_epochs):
+            if _run_epoch(p, objective, optimizer, schedule, theta, X, Y, sw, state, ctx, bs, best):
+                break
+    except KeyboardInterrupt:  # as scikit-learn's MLP: stop cleanly, keep the model
+        state.interrupted = True
+    if not state.diverged and best.exploded(theta, objective, X, Y, sw):
+        state.diverged = True  # the last update blew up (no later loss to show it)
+        state.message = f"parameters exploded by the last update, epoch {state.epoch}"
+    if state.diverged:
+        state.kept_epoch = best.restore(theta, objective, X, Y, sw)
+    for cb in p.callbacks:
+        cb.on_train_end(state, theta)
+    return state
+
+
+def _run_epoch(p, objective, optimizer, schedule, theta, X, Y, sw, state, ctx, bs, best):
+    """One epoch of minibatch updates, then the callbacks; True asks to stop."""
+    n = X.shape[0]
+    if p.sampler is not None:
+        order = p.sampler(state.epoch, p.rng)
+    else:
+        order = p.rng.permutation(n) if p.shuffle else None
+    n_rows = n if order is None else len(order)
+    total_loss = total_weight = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
         for start in range(0, n_rows, bs):
             if p.max_steps is not None and state.step >= p.max_steps:
                 break
@@ -142,28 +265,32 @@ def run_minibatch(problem, theta, X, Y, sw, n_epochs, state):
 
             lr = p.learning_rate * schedule(state.step, state.epoch)
             loss = optimizer.step(theta, grad_fn, lr)
-            _check_finite(loss, state)
+            if not best.check(loss):
+                state.diverged = True
+                state.message = f"loss {loss:.3g} at epoch {state.epoch + 1}, update {state.step + 1}"
+                return True
             for hook in p.step_hooks:
                 hook(theta, lr)
             state.step += 1
             total_loss += loss * weight
             total_weight += weight
-        state.epoch += 1
-        epoch_loss = total_loss / total_weight if total_weight else np.nan
-        state.loss_curve.append(epoch_loss)
-        state.monitor = epoch_loss
-        stop = [cb.on_epoch_end(state, theta) for cb in p.callbacks]
-        schedule.end_epoch(state.epoch - 1, state.monitor)
-        if p.verbose:
-            msg = f"Iteration {state.epoch}, loss = {epoch_loss:.8f}"
-            if state.monitor is not epoch_loss:
-                msg += f", validation loss = {state.monitor:.8f}"
-            print(msg)
-        if any(stop) or (p.max_steps is not None and state.step >= p.max_steps):
-            break
-    for cb in p.callbacks:
-        cb.on_train_end(state, theta)
-    return state
+    epoch_loss = total_loss / total_weight if total_weight else np.nan
+    if not np.all(np.isfinite(theta)):  # the last update overflowed
+        state.diverged = True
+        state.message = f"non-finite parameters at epoch {state.epoch + 1}"
+        return True
+    state.epoch += 1
+    state.loss_curve.append(epoch_loss)
+    state.monitor = epoch_loss
+    best.end_epoch(epoch_loss, theta)
+    stop = [cb.on_epoch_end(state, theta) for cb in p.callbacks]
+    schedule.end_epoch(state.epoch - 1, state.monitor)
+    if p.verbose:
+        msg = f"Iteration {state.epoch}, loss = {epoch_loss:.8f}"
+        if state.monitor is not epoch_loss:
+            msg += f", validation loss = {state.monitor:.8f}"
+        print(msg)
+    return any(stop) or (p.max_steps is not None and state.step >= p.max_steps)
 
 
 def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
@@ -200,6 +327,8 @@ def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
     if warm is not None and opt.warmup_epochs > 0:
         warm_problem = replace(p, optimizer=warm.start(theta), callbacks=[], max_steps=None)
         run_minibatch(warm_problem, theta, X, Y, sw, opt.warmup_epochs, state)
+        if state.interrupted or state.diverged:
+            return state
     w = None if sw is None else sw / sw.sum()
     name = getattr(opt, "_registry_name", type(opt).__name__)
     oracle = FullBatchOracle(
@@ -225,9 +354,15 @@ def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
             print(msg)
         return any(stop) or (p.max_steps is not None and state.step >= p.max_steps)
 
-    result = opt.minimize(oracle, theta, max_iter, on_iteration)
+    try:
+        result = opt.minimize(oracle, theta, max_iter, on_iteration)
+    except KeyboardInterrupt:  # theta holds the last completed iteration
+        state.interrupted = True
+        result = None
     state.step = step0 + oracle.n_evals
-    if result.converged:
+    if result is None:
+        pass
+    elif result.converged:
         state.converged = True
     elif not state.converged:
         state.message = (

@@ -29,9 +29,11 @@ class Callback:
 
 
 class LossPlateau(Callback):
-    """Stop when the training loss has not improved by ``tol`` for
-    ``n_iter_no_change`` consecutive epochs (scikit-learn's rule without early
-    stopping).  ``state.converged`` is set when it fires.
+    """scikit-learn's stopping rule without early stopping: an epoch whose
+    training loss is not below ``best_loss - tol`` counts as no improvement,
+    and training stops when more than ``n_iter_no_change`` consecutive epochs
+    did not improve (so after ``n_iter_no_change + 1`` of them, as in
+    ``MLPClassifier``).  ``state.converged`` is set when it fires.
     """
 
     def __init__(self, tol, n_iter_no_change, best_loss=np.inf):
@@ -47,7 +49,7 @@ class LossPlateau(Callback):
         else:
             self.count = 0
         self.best_loss = min(self.best_loss, loss)
-        if self.count >= self.n_iter_no_change:
+        if self.count > self.n_iter_no_change:
             state.converged = True
             return True
         return False
@@ -57,10 +59,12 @@ class EarlyStopping(Callback):
     """Early stopping, book Algorithm 7.1 (section 7.8).
 
     Evaluated after every epoch (the algorithm's ``n`` steps = one epoch).
-    An epoch improves on the best if ``score > best + tol`` (strict, so a tie
-    counts as a worsening, as in the algorithm); after ``patience``
-    consecutive non-improvements training stops, and at the end the
-    parameters of the best epoch are written back (``theta_best``).
+    The best epoch is the one with the highest validation score (strictly
+    higher than every earlier one, as the algorithm's ``v' < v``); its
+    parameters are written back at the end (``theta_best``).  ``tol`` only
+    decides patience, as in scikit-learn: an epoch whose score is not above
+    ``best + tol`` counts as no improvement, and after ``patience``
+    consecutive such epochs training stops (the algorithm's ``j >= p``).
     ``best_iteration`` (epochs) and ``best_step`` (updates) are the book's
     ``i*`` in both units, for the retraining meta-algorithms 7.2/7.3.
 
@@ -107,14 +111,15 @@ class EarlyStopping(Callback):
         self.losses.append(loss)
         self.scores.append(score)
         state.monitor = loss
-        if score > self.best_score + self.tol:
+        self.count = 0 if score > self.best_score + self.tol else self.count + 1
+        if score > self.best_score:
             self.best_score = score
-            self.best_theta = theta.copy()
+            if self.best_theta is None:
+                self.best_theta = theta.copy()
+            else:
+                self.best_theta[...] = theta
             self.best_iteration = state.epoch
             self.best_step = state.step
-            self.count = 0
-        else:
-            self.count += 1
         if saved is not None:
             theta[...] = saved
         self.stopped = self.count >= self.patience
@@ -182,7 +187,10 @@ class ParameterAveraging(Callback):
         return False
 
     def on_train_end(self, state, theta):
-        if self.average is not None:
+        if state.diverged:  # the average holds diverged iterates: forget it
+            self.average, self.count = None, 0
+            state.eval_theta = None
+        elif self.average is not None:
             self.raw = theta.copy()  # where training resumes (partial_fit)
             theta[...] = self.average
 

@@ -7,6 +7,7 @@ in :mod:`sklreg._base_mlp`.
 from __future__ import annotations
 
 import warnings
+from numbers import Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, MultiOutputMixin, RegressorMixin
@@ -14,7 +15,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
 from ._base_mlp import _BaseMLP, _first_order_optimizer
 from ._docs import classifier_doc, regressor_doc
@@ -77,9 +78,14 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
             self.classes_ = lb.classes_
             self._multilabel = lb.y_type_.startswith("multilabel")
             self._softmax = not self._multilabel and len(self.classes_) > 2
-            self._y_fit = y
             return lb.transform(y)
-        self._y_fit = y
+        if self.warm_start and classes is None:  # a warm-started fit, not partial_fit
+            seen = unique_labels(y)
+            if set(seen) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in the "
+                    f"previous call to fit. Previously got {self.classes_}, `y` has {seen}"
+                )
         return self._encode_known(y, "y", "not seen in the first call")
 
     def _encode_known(self, y, name, where):
@@ -141,14 +147,35 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
             return sw
         if self._multilabel:
             raise ValueError("class_weight is not supported for multilabel targets.")
+        if isinstance(self.class_weight, dict):
+            bad = {
+                k: v for k, v in self.class_weight.items()
+                if not isinstance(v, Real) or not np.isfinite(v) or v < 0
+            }
+            if bad:
+                raise ValueError(
+                    f"Invalid value for parameter 'class_weight': {bad!r}. Class weights "
+                    "must be finite non-negative numbers."
+                )
         cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
         per_sample = cw[np.searchsorted(self.classes_, y)].astype(dtype)
-        return per_sample if sw is None else sw * per_sample
+        weights = per_sample if sw is None else sw * per_sample
+        if not weights.sum() > 0:
+            raise ValueError(
+                f"class_weight={self.class_weight!r}"
+                + ("" if sw is None else " combined with sample_weight")
+                + " gives every training sample weight zero: nothing to fit. Give at "
+                "least one class present in y a positive weight."
+            )
+        return weights
 
     def _stratify(self, y):
         if self._multilabel:
             return None
         return y
+
+    def _out_activation(self):
+        return "softmax" if self._softmax else "logistic"
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes).

@@ -209,5 +209,16 @@ class AugmentHook:
                 "augment changed the number of rows of the minibatch, which is not "
                 "supported together with sample_weight (or class_weight)."
             )
+        Xa = Xa.astype(self.dtype, copy=False)
+        if not np.all(np.isfinite(Xa.data if sp.issparse(Xa) else Xa)):
+            raise ValueError(
+                "augment returned an X_batch with NaN or infinite values; the augment "
+                "callable must return finite inputs."
+            )
         Ya = np.asarray(self.encode(ya), dtype=self.dtype)
-        return Xa.astype(self.dtype, copy=False), Ya, w
+        if not np.all(np.isfinite(Ya)):
+            raise ValueError(
+                "augment returned a y_batch with NaN or infinite values; the augment "
+                "callable must return finite targets."
+            )
+        return Xa, Ya, w

@@ -190,7 +190,8 @@ def test_batch_norm_with_partial_fit_from_scratch_and_regressor():
                                   random_state=0)
     for _ in range(3):
         est.partial_fit(X, y)
-    assert est.n_iter_ == 3 and np.isfinite(est.predict(X)).all()
+    assert est.n_iter_ == 1 and len(est.loss_curve_) == 3
+    assert np.isfinite(est.predict(X)).all()
 
 
 def test_early_stopping_recalibrates_to_the_restored_parameters():

@@ -1,0 +1,12 @@
+"""Warnings raised by sklreg (as :mod:`sklearn.exceptions` for scikit-learn)."""
+
+__all__ = ["DivergenceWarning"]
+
+
+class DivergenceWarning(UserWarning):
+    """Training diverged (book 8.2.4) and was stopped; the best parameters seen
+    were kept (see ``docs/training_safety.md``).
+
+    A ``UserWarning``, not a ``ConvergenceWarning``, so that filters silencing
+    convergence warnings in grid searches do not hide it.
+    """
