@@ -208,7 +208,8 @@ class L1Prox:
         return self
 
     def _step_sizes(self, lr, dtype):
-        """Per-weight step sizes of the last update, or None for the scalar ``lr``."""
+        """Per-weight step sizes of the last update times ``lr``, or None for the
+        scalar step (``lr`` may carry the uniform ``l1`` factor already)."""
         opt = self.optimizer
         if opt is None or not getattr(opt, "t_", 0) or not hasattr(opt, "step_scale"):
             return None
@@ -220,20 +221,27 @@ class L1Prox:
         nw = self.layout.n_weights
         if self._buf is None or self._buf.dtype != theta.dtype:
             self._buf = np.empty(nw, dtype=theta.dtype)
-        steps = self._step_sizes(lr, theta.dtype)
+        uniform = len(self._pairs) == 1
+        if uniform and not self._pairs[0][1]:
+            return
+        # thresholds t_j = l1 * s_j (the uniform l1 folded into the step sizes)
+        thr = self._step_sizes(lr * self._pairs[0][1] if uniform else lr, theta.dtype)
         for sl, a in self._pairs:
             if not a:
                 continue
             w, buf = theta[sl], self._buf[sl]
-            np.abs(w, out=buf)
-            if steps is None:
-                buf -= lr * a
-            else:  # per-coordinate threshold l1 * s_j
-                thr = steps[sl]
-                thr *= a
-                buf -= thr
-            np.maximum(buf, 0.0, out=buf)
-            np.copysign(buf, w, out=w)
+            if thr is None:
+                t = lr * a
+                np.clip(w, -t, t, out=buf)
+            else:
+                t = thr[sl]
+                if not uniform:
+                    t *= a
+                np.minimum(w, t, out=buf)
+                np.negative(t, out=t)
+                np.maximum(buf, t, out=buf)
+            # w - clip(w, -t, t) = sign(w) max(|w| - t, 0); exactly 0 for |w| <= t
+            w -= buf
 
 
 class DecoupledWeightDecay:
