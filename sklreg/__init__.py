@@ -9,6 +9,7 @@ from .ensemble import (
     ensemble_error_decomposition,
 )
 from ._hessian import gradient_curvature, hessian_vector_product
+from .linear import LassoBaseline, RidgeClosedForm, RidgeClosedFormClassifier
 from .mlp import MLPRegularizedClassifier, MLPRegularizedRegressor
 
 __version__ = "0.1.0"
@@ -16,8 +17,11 @@ __version__ = "0.1.0"
 __all__ = [
     "BaggingNetClassifier",
     "BaggingNetRegressor",
+    "LassoBaseline",
     "MLPRegularizedClassifier",
     "MLPRegularizedRegressor",
+    "RidgeClosedForm",
+    "RidgeClosedFormClassifier",
     "ensemble_error_decomposition",
     "gradient_curvature",
     "hessian_vector_product",
