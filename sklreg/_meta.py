@@ -302,15 +302,19 @@ def _stage_layer_params(est, k):
     return out
 
 
-def _stage_reference(est, k, sizes, n_outputs):
+def _stage_reference(est, k, sizes):
     """``l2_reference`` for a stage: the reference's first ``k`` hidden weight
     matrices, and its output matrix when the stage's output layer has the same
-    shape (otherwise zero, i.e. plain L2 on the stage's temporary output layer)."""
-    if est.l2_reference is None:
-        return None
+    shape (otherwise zero, i.e. plain L2 on the stage's temporary output layer).
+
+    Needs the full network (built by ``fit`` before pretraining); without it
+    the reference is passed on unchanged."""
+    if est.l2_reference is None or not hasattr(est, "_objective"):
+        return est.l2_reference
     from .penalties import resolve_reference
 
     layout = est._objective.layout
+    n_outputs = est._layer_sizes[-1]
     flat = resolve_reference(est.l2_reference, layout, np.float64)
     mats, at = [], 0
     for spec in layout.weight_specs():
@@ -339,7 +343,6 @@ def greedy_pretrain(est, X, y, sample_weight):
 
     hidden = hidden_sizes(est.hidden_layer_sizes)
     epochs = est.pretraining_epochs or max(1, est.max_iter // len(hidden))
-    n_outputs = est._layer_sizes[-1]
     trained = []
     for k in range(1, len(hidden)):
         sizes = hidden[:k]
@@ -351,7 +354,7 @@ def greedy_pretrain(est, X, y, sample_weight):
                 a == b for a, b in zip(sizes[:-1], sizes[1:])
             ),
             auxiliary_heads=est.auxiliary_heads and k >= 2,
-            l2_reference=_stage_reference(est, k, sizes, n_outputs),
+            l2_reference=_stage_reference(est, k, sizes),
             **_stage_layer_params(est, k),
         )
         if "class_weight" in stage.get_params():

@@ -127,7 +127,6 @@ def test_objective_and_curvature_through_the_public_api():
         ).fit(X, y)
     pred = est.predict(X)
     assert pred.shape == y.shape and np.all(pred > 0)
-    assert est.out_activation_ == "exp"
     d = gradient_curvature(est, X, y)
     assert d["loss"] == pytest.approx(0.5 * mean_poisson_deviance(y, pred), rel=1e-9)
     assert d["gTHg"] > 0  # convex in the output: positive curvature along g here
