@@ -212,18 +212,13 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
     #: values of ``loss`` (regression losses of :mod:`sklreg.losses`)
     _LOSSES = ("squared_error", "poisson")
 
-    @available_if(_first_order_optimizer)
+    @partial_fit_if(_partial_fit_available)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), keeping the optimizer state between calls."""
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _check_extra_params(self):
-        if not (isinstance(self.loss, str) and self.loss in self._LOSSES):
-            raise ValueError(
-                f"Invalid value for parameter 'loss': {self.loss!r}. Allowed values are "
-                f"{list(self._LOSSES)} ('poisson': half Poisson deviance with a log "
-                "link, for non-negative targets such as counts)."
-            )
+        check_options("loss", self.loss, list(self._LOSSES))
 
     def _check_poisson_targets(self, Y, name, require_positive_sum):
         """Poisson deviance needs y >= 0 (and a positive total to fit a mean)."""

@@ -184,7 +184,7 @@ def test_negative_targets_and_zero_sum_are_refused_with_sklearns_wording():
 @pytest.mark.parametrize("loss", ["huber", "Poisson", None, 1])
 def test_invalid_loss_lists_the_allowed_values(loss):
     X, y = counts(20)
-    with pytest.raises(ValueError, match=r"'loss'.*\['squared_error', 'poisson'\]"):
+    with pytest.raises(ValueError, match=r"'loss'.*\['poisson', 'squared_error'\]"):
         MLPRegularizedRegressor(loss=loss, max_iter=2).fit(X, y)
 
 
