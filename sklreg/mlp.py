@@ -212,7 +212,7 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
     #: values of ``loss`` (regression losses of :mod:`sklreg.losses`)
     _LOSSES = ("squared_error", "poisson")
 
-    @partial_fit_if(_partial_fit_available)
+    @available_if(_first_order_optimizer)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), keeping the optimizer state between calls."""
         return self._fit(X, y, sample_weight, incremental=True)
