@@ -36,11 +36,13 @@ from threadpoolctl import threadpool_limits
 
 from ._base_mlp import _make_rng
 from ._validation import check_bool, check_interval, check_options, check_sample_weight
+from .linear import _atomic_fit, _check_finite_y, _check_no_missing_labels
 from .mlp import MLPRegularizedClassifier, MLPRegularizedRegressor
 
 __all__ = ["BaggingNetClassifier", "BaggingNetRegressor", "ensemble_error_decomposition"]
 
 _TINY = np.finfo(np.float64).tiny  # floor of the probabilities in the geometric vote
+_MAX_DRAWS = 100  # resamples tried per classifier member to get >= 2 classes
 
 
 # ------------------------------------------------------------------ helpers
@@ -148,6 +150,10 @@ class _BaseBagging(BaseEstimator):
             return int(self.max_samples)
         return max(1, int(round(self.max_samples * n)))
 
+    def _draw_member_rows(self, rng, n, n_draw, y):
+        """Rows of one member (the classifier redraws single-class resamples)."""
+        return self._draw_rows(rng, n, n_draw)
+
     def _draw_rows(self, rng, n, n_draw):
         if self.bootstrap:
             return rng.integers(0, n, size=n_draw)  # with replacement (book 7.11)
@@ -172,6 +178,7 @@ class _BaseBagging(BaseEstimator):
             raise ValueError(f"The estimator {estimator!r} does not support sample_weight.")
         return {"sample_weight": sample_weight}
 
+    @_atomic_fit
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit ``n_estimators`` clones of ``estimator`` on resampled rows.
 
@@ -192,6 +199,9 @@ class _BaseBagging(BaseEstimator):
         Returns
         -------
         self
+
+        If fit raises, the estimator is left as it was (unfitted, or the previous
+        model after a failed refit).
         """
         self._check_params()
         template = self._template()
@@ -216,7 +226,9 @@ class _BaseBagging(BaseEstimator):
 
         rng = _make_rng(self.random_state)
         seeds = rng.integers(np.iinfo(np.int32).max, size=self.n_estimators)
-        rows = [self._draw_rows(rng, n, n_draw) for _ in range(self.n_estimators)]
+        rows = [
+            self._draw_member_rows(rng, n, n_draw, y_fit) for _ in range(self.n_estimators)
+        ]
         oob = [np.setdiff1d(np.arange(n), r) for r in rows]
         self.estimators_ = self._fit_members(template, X, y_fit, rows, oob, member_params, seeds)
         self.estimator_ = template
@@ -348,9 +360,16 @@ class BaggingNetClassifier(ClassifierMixin, _BaseBagging):
     resample of the rows (or, with ``bootstrap=False``, the same rows and a
     different seed), and averages their class distributions (soft vote).
 
-    The members are fitted on integer-coded labels ``0..n_classes-1``; a member
+    The members are fitted on the original labels (so a member's
+    ``class_weight`` dict is keyed by them, as for the member alone); a member
     whose resample lacks a class gives it probability 0.  Members without
     ``predict_proba`` vote with one-hot predictions.
+
+    Rare classes: a resample holding a single class (which most classifiers,
+    ``MLPRegularizedClassifier`` included, cannot be fitted on) is redrawn from
+    the same random stream, so each member's rows are a resample conditioned on
+    holding at least 2 classes (other resamples are kept as drawn).  fit raises
+    ``ValueError`` if 100 draws in a row hold a single class.
 """
         + _PARAMS_DOC.format(
             default="MLPRegularizedClassifier",
@@ -406,24 +425,40 @@ class BaggingNetClassifier(ClassifierMixin, _BaseBagging):
         return {}
 
     def _prepare_y(self, y):
+        _check_no_missing_labels(y)
         check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
+        self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(
                 "The classifier needs samples of at least 2 classes in the data, but the "
                 f"data contain only one class: {self.classes_[0]!r}."
             )
-        return codes
+        return y
+
+    def _draw_member_rows(self, rng, n, n_draw, y):
+        """Rows of one member, redrawn while they hold a single class."""
+        for _ in range(_MAX_DRAWS):
+            rows = self._draw_rows(rng, n, n_draw)
+            if np.any(y[rows] != y[rows[0]]):
+                return rows
+        raise ValueError(
+            f"max_samples={self.max_samples!r} draws {n_draw} rows per member, and "
+            f"{_MAX_DRAWS} resamples in a row held a single class, which a member "
+            "cannot be trained on: increase max_samples."
+        )
 
     def _member_proba(self, est, X):
         """Member distribution over ALL classes_ (zero for classes it never saw)."""
         K = len(self.classes_)
-        cols = np.asarray(est.classes_, dtype=np.intp)
+        labels = np.asarray(est.classes_)
+        cols = np.minimum(np.searchsorted(self.classes_, labels), K - 1)
+        if not np.array_equal(self.classes_[cols], labels):
+            raise ValueError(f"member classes_ {labels} not in classes_ {self.classes_}.")
         if hasattr(est, "predict_proba"):
             p = np.asarray(est.predict_proba(X), dtype=np.float64)
         else:
-            p = (np.asarray(est.predict(X))[:, None] == cols[None, :]).astype(np.float64)
-        if p.shape[1] == K and np.array_equal(cols, np.arange(K)):
+            p = (np.asarray(est.predict(X))[:, None] == labels[None, :]).astype(np.float64)
+        if np.array_equal(cols, np.arange(K)):
             return p
         full = np.zeros((p.shape[0], K))
         full[:, cols] = p
@@ -534,6 +569,7 @@ class BaggingNetRegressor(RegressorMixin, _BaseBagging):
         return {"y_numeric": True, "multi_output": tags.target_tags.multi_output}
 
     def _prepare_y(self, y):
+        _check_finite_y(y)  # also None, which y_numeric turned into NaN
         return y
 
     @staticmethod
