@@ -218,6 +218,8 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _check_extra_params(self):
+        from ._validation import check_options  # the shared parameter-error wording
+
         check_options("loss", self.loss, list(self._LOSSES))
 
     def _check_poisson_targets(self, Y, name, require_positive_sum):
