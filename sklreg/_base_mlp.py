@@ -9,6 +9,8 @@ registries.  The public classes live in :mod:`sklreg.mlp`.
 
 
 import copy
+import functools
+import types
 import warnings
 
 import numpy as np
@@ -38,7 +40,7 @@ from .exceptions import DivergenceWarning
 from ._params import validate_mlp_params
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from ._training import LoopState, MinibatchProblem, run_full_batch, run_minibatch
-from ._validation import check_sample_weight
+from ._validation import check_sample_weight, param_error, param_owner
 from .activity import ZERO_FRACTION_ROWS, hidden_zero_fractions
 from .batchnorm import BatchNorm, recalibrate_batch_norm
 from .callbacks import EarlyStopping, LossPlateau
@@ -64,21 +66,50 @@ def _make_rng(random_state):
     try:
         rs = check_random_state(random_state)
     except ValueError as exc:
-        raise ValueError(
-            f"Invalid value for parameter 'random_state': {random_state!r}. It must be "
-            "an int, a numpy RandomState or Generator, or None."
+        raise param_error(
+            "random_state", "an int, a numpy RandomState or Generator, or None",
+            random_state,
         ) from exc
     return np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
 
 
-def _first_order_optimizer(est):
-    """partial_fit exists only for first-order (minibatch) optimizers, as in scikit-learn."""
+class _PartialFitUnavailable(ValueError, AttributeError):
+    """partial_fit refused for this configuration: a ValueError, as scikit-learn
+    raises for early stopping, and an AttributeError, so ``hasattr(est,
+    'partial_fit')`` is False and scikit-learn's checks skip it."""
+
+
+class partial_fit_if:
+    """Like :func:`sklearn.utils.metaestimators.available_if`, but the check's
+    own AttributeError (with its message) reaches the caller unchanged."""
+
+    def __init__(self, check):
+        self.check = check
+
+    def __call__(self, fn):
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+        return self
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.fn
+        self.check(obj)
+        return types.MethodType(self.fn, obj)
+
+
+def _partial_fit_available(est):
+    """partial_fit exists only for first-order (minibatch) optimizers, as in
+    scikit-learn, and refuses early stopping with scikit-learn's ValueError."""
+    if est.early_stopping:
+        raise _PartialFitUnavailable("partial_fit does not support early_stopping=True")
     spec = est.optimizer
     cls = OPTIMIZERS[spec] if isinstance(spec, str) and spec in OPTIMIZERS else type(spec)
     if getattr(cls, "full_batch", False):
-        raise AttributeError(
-            f"partial_fit is not available with the full-batch optimizer={spec!r}; "
-            "use a first-order optimizer such as 'adam' or 'sgd'."
+        raise AttributeError(  # scikit-learn's available_if wording, then why
+            f"This {type(est).__name__!r} has no attribute 'partial_fit': it is not "
+            f"available with the full-batch optimizer={spec!r}; use a first-order "
+            "optimizer such as 'adam' or 'sgd'."
         )
     return True
 
@@ -91,7 +122,9 @@ def _report_stop(state, learning_rate):
         )
         if state.kept_epoch is None:
             raise ValueError(
-                f"Training diverged ({state.message}): the loss became non-finite or "
+                "Solver produced non-finite parameter weights. The input data may contain "
+                f"large values and need to be preprocessed. Training diverged ({state.message}): "
+                "the loss became non-finite or "
                 "exploded, and no parameters seen in this fit have a usable objective, "
                 f"so there is no model to keep. {fix}"
             )
@@ -132,9 +165,12 @@ class _BaseMLP(BaseEstimator):
             ``validation_fraction`` split: with ``early_stopping=True`` it drives
             Algorithm 7.1; otherwise it is only monitored
             (``validation_loss_curve_``, ``validation_scores_``) and training
-            runs to convergence.  These are fit metadata: inside a
-            ``Pipeline`` pass ``mlp__X_val=...`` (or, with metadata routing
-            enabled, request them with ``set_fit_request(X_val=True, y_val=True)``).
+            runs to convergence.  These are fit metadata, and a ``Pipeline``
+            does **not** transform them by default: enable metadata routing,
+            request them with ``set_fit_request(X_val=True, y_val=True)`` and
+            build the pipeline with ``Pipeline(..., transform_input=["X_val"])``
+            (scikit-learn >= 1.6) so the preprocessing fitted on X is applied
+            to X_val (docs/training_safety.md).
         sample_weight_val : array-like of shape (n_val_samples,), default=None
             Weights of the validation samples.
         sample_difficulty : array-like of shape (n_samples,), default=None
@@ -170,7 +206,8 @@ class _BaseMLP(BaseEstimator):
             {k: v for k, v in self.__dict__.items() if k not in names and k not in views}
         )
         try:
-            return self._fit_unsafe(X, y, sample_weight, incremental, **kwargs)
+            with param_owner(type(self).__name__):
+                return self._fit_unsafe(X, y, sample_weight, incremental, **kwargs)
         except BaseException:
             for k in [k for k in self.__dict__ if k not in names]:
                 del self.__dict__[k]
@@ -222,7 +259,9 @@ class _BaseMLP(BaseEstimator):
         layout = self._objective.layout
         reference = resolve_reference(self.l2_reference, layout, self._theta.dtype)
         # book 7.1-7.2: L2/L1/tied penalties; prox, decoupled decay, max-norm as step hooks
-        self._objective.penalties, norm_hooks = build_norm_regularizers(params, layout, reference)
+        self._objective.penalties, norm_hooks = build_norm_regularizers(
+            params, layout, reference, frozen_layers=getattr(self, "_frozen_layers", 0)
+        )
         self._set_coef_views()
 
         difficulty = check_difficulty(difficulty, X.shape[0])

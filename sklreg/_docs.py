@@ -66,11 +66,18 @@ def _common_params(task_extra=""):
 
     tol : float, default=1e-4
         Minimum improvement of the training loss (or, with early stopping,
-        of the validation score) that resets the patience counter.
+        of the validation score) that resets the patience counter.  It only
+        decides patience: early stopping always restores the epoch with the
+        best validation score.  Not used by full-batch optimizers, which stop
+        by their own convergence test (e.g. ``LBFGS(gtol=...)``).
 
-    n_iter_no_change : int, default=10
-        Patience: consecutive epochs without improvement before stopping
-        (the ``p`` of Algorithm 7.1 under early stopping).
+    n_iter_no_change : int or np.inf, default=10
+        Patience.  Without early stopping, scikit-learn's rule: training stops
+        after ``n_iter_no_change + 1`` consecutive epochs whose training loss
+        is not below the best minus ``tol``.  With early stopping, the ``p``
+        of Algorithm 7.1 (book 7.8): stop after ``n_iter_no_change``
+        consecutive epochs without a validation improvement of ``tol``.
+        ``np.inf`` never stops early.
 
     alpha : float or sequence of float, default=1e-4
         L2 penalty ``alpha/2 * ||W||^2`` on the weights (book eq. 7.2; biases
@@ -260,16 +267,35 @@ _ATTRIBUTES = """
         Bias vectors.
 
     n_iter_ : int
-        Number of epochs run (full-batch optimizers: warm-up epochs plus
-        iterations).
+        Number of epochs run by the last ``fit`` call (full-batch optimizers:
+        warm-up epochs plus iterations), as scikit-learn: a ``warm_start`` fit
+        with ``max_iter=20`` after one with ``max_iter=10`` gives 20, and
+        ``partial_fit`` gives 1.  After Algorithm 7.2 it is the retraining
+        run's epochs (see docs/training_safety.md).
 
     t_ : int
-        Number of parameter updates done (full-batch optimizers: warm-up
-        updates plus objective/gradient evaluations).
+        Number of parameter updates done since the model was initialized
+        (counts across ``warm_start`` fits and ``partial_fit`` calls;
+        full-batch optimizers: warm-up updates plus objective/gradient
+        evaluations).
 
     loss_curve_ : list of float
-        Training objective (loss + penalties) per epoch (full-batch
-        optimizers: per iteration, the exact full-batch objective).
+        Training objective (loss + penalties) per epoch since the model was
+        initialized (full-batch optimizers: per iteration, the exact
+        full-batch objective).
+
+    loss_ : float
+        Training objective of the last epoch (``loss_curve_[-1]``).
+
+    best_loss_ : float or None
+        Lowest training objective in ``loss_curve_``; None with early
+        stopping (use ``best_validation_score_``), as scikit-learn.
+
+    n_layers_ : int
+        Number of layers, input and output included (``len(hidden) + 2``).
+
+    out_activation_ : str
+        Output unit: 'softmax', 'logistic', 'identity' or 'exp' (Poisson).
 
     curvature_history_ : list of dict or None
         With ``curvature_diagnostics=True``, one dict per epoch/iteration
@@ -298,9 +324,13 @@ _ATTRIBUTES = """
         Validation loss per epoch under early stopping.
 
     best_validation_score_ : float or None
+        Highest validation score (``max(validation_scores_)``); its epoch's
+        parameters are the ones restored.
 
     best_iteration_ : int or None
-        Epoch count of the restored best parameters (``i*`` of Algorithm 7.1).
+        Epoch of the last call (counted from 1) whose parameters were restored
+        (``i*`` of Algorithm 7.1); ``validation_scores_[best_iteration_ - 1]``
+        is ``best_validation_score_``.
 
     best_t_ : int or None
         Number of updates at the best epoch (``i*`` counted in updates).

@@ -16,26 +16,35 @@ from sklearn.metrics import get_scorer, get_scorer_names
 from ._meta import check_continuation
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from .layers import validate_layer_params
-from ._validation import check_bool, check_interval, check_options, check_per_layer
+from ._validation import (
+    check_bool, check_interval, check_options, check_per_layer, param_error,
+)
 
 __all__ = ["validate_mlp_params", "hidden_sizes", "MLP_PARAMS", "make_init"]
 
 
 def hidden_sizes(value):
     """``hidden_layer_sizes`` -> tuple of positive ints (``()`` allowed)."""
-    if isinstance(value, Integral) and not isinstance(value, bool):
-        value = (value,)
+    scalar = isinstance(value, Integral) and not isinstance(value, bool)
     try:
-        sizes = tuple(value)
+        sizes = (value,) if scalar else tuple(value)
     except TypeError:
         sizes = None
-    if sizes is None or not all(
-        isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
-    ):
+    ints = sizes is not None and all(
+        isinstance(s, Integral) and not isinstance(s, bool) for s in sizes
+    )
+    if scalar and value < 1:
+        ints = False  # scikit-learn's parameter-error wording for a scalar
+    elif ints and any(s < 1 for s in sizes):  # scikit-learn's wording for a sequence
         raise ValueError(
-            f"Invalid value for parameter 'hidden_layer_sizes': {value!r}. It must be a "
-            "positive integer or a sequence of positive integers; () gives a linear "
-            "(or logistic) model with no hidden layer."
+            f"hidden_layer_sizes must be > 0, got {value!r}. Use positive layer sizes; () "
+            "gives a linear (or logistic) model with no hidden layer."
+        )
+    if not ints:
+        raise param_error(
+            "hidden_layer_sizes", "a positive integer or a sequence of positive integers "
+            "(hidden_layer_sizes must be > 0)", value,
+            hint="() gives a linear (or logistic) model with no hidden layer.",
         )
     return tuple(int(s) for s in sizes)
 
@@ -51,10 +60,9 @@ def _scoring(value):
         return value
     if isinstance(value, str) and value in get_scorer_names():
         return get_scorer(value)
-    raise ValueError(
-        f"Invalid value for parameter 'scoring': {value!r}. Use 'loss' (validation "
-        "loss, the default), a scikit-learn scorer name (see "
-        "sklearn.metrics.get_scorer_names()) or a callable scorer(estimator, X, y)."
+    raise param_error(
+        "scoring", "'loss' (validation loss, the default), a scikit-learn scorer name (see "
+        "sklearn.metrics.get_scorer_names()) or a callable scorer(estimator, X, y)", value,
     )
 
 
@@ -83,9 +91,9 @@ def validate_mlp_params(est):
     _validate_norm_params(est, v, n_weight_layers)  # l1, weight decay mode, max-norm
     v.init = INITIALIZERS.resolve(est.init, "init")
     if not isinstance(est.hidden_bias_init, Real) or not np.isfinite(est.hidden_bias_init):
-        raise ValueError(
-            f"Invalid value for parameter 'hidden_bias_init': {est.hidden_bias_init!r}. "
-            "It must be a finite real number (the book suggests 0.1 for ReLU units)."
+        raise param_error(
+            "hidden_bias_init", "a finite real number (the book suggests 0.1 for ReLU units)",
+            est.hidden_bias_init,
         )
     check_options("output_bias_init", est.output_bias_init, ["marginal", "zeros"])
     _optional_positive("clip_norm", est.clip_norm)

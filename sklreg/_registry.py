@@ -20,6 +20,8 @@ import difflib
 
 from sklearn.base import clone
 
+from ._validation import param_error
+
 __all__ = [
     "Registry",
     "OPTIMIZERS",
@@ -75,10 +77,10 @@ class Registry:
             close = difflib.get_close_matches(spec, names, n=1)
             if close:
                 hint = f" Did you mean {close[0]!r}?"
-        return ValueError(
-            f"Invalid value for parameter {param!r}: {spec!r}. Allowed {self.kind} "
-            f"names are {names}, or an instance of "
-            f"{self.base.__name__ if self.base else 'a ' + self.kind + ' class'}.{hint}"
+        base = self.base.__name__ if self.base else "a " + self.kind + " class"
+        return param_error(
+            param, f"one of the allowed {self.kind} names {names} or an instance of {base}",
+            spec, hint=hint.strip(),
         )
 
     def resolve(self, spec, param: str, allow_none: bool = False):

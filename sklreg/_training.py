@@ -211,6 +211,8 @@ def run_minibatch(problem, theta, X, Y, sw, n_epochs, state):
     ctx = Context(training=True, rng=p.noise_rng)
     best = _BestSeen(theta, state)
     for hook in p.step_hooks:
+        if hasattr(hook, "bind_optimizer"):  # L1 prox in the optimizer's own metric
+            hook.bind_optimizer(optimizer)
         if hasattr(hook, "begin"):
             hook.begin(theta)
     for cb in p.callbacks:

@@ -7,11 +7,41 @@ used, to keep one exception type for "bad parameter value").
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["check_interval", "check_options", "check_bool", "check_per_layer"]
+from .exceptions import InvalidParameterError
+
+__all__ = [
+    "check_interval", "check_options", "check_bool", "check_per_layer", "param_error",
+    "param_owner",
+]
+
+
+#: the class whose parameters are being validated (set by :func:`param_owner`)
+_OWNER = contextvars.ContextVar("sklreg_param_owner", default=None)
+
+
+@contextlib.contextmanager
+def param_owner(name):
+    """Name the estimator in the parameter errors raised inside the block."""
+    token = _OWNER.set(name)
+    try:
+        yield
+    finally:
+        _OWNER.reset(token)
+
+
+def param_error(name, expected, value, owner=None, hint=""):
+    """scikit-learn's parameter-error wording: "The 'alpha' parameter of
+    MLPRegularizedClassifier must be a real number in [0.0, inf). Got -1
+    instead." (an :class:`~sklreg.exceptions.InvalidParameterError`)."""
+    owner = owner or _OWNER.get() or "this estimator"
+    msg = f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
+    return InvalidParameterError(f"{msg} {hint}" if hint else msg)
 
 
 def _is_real(value):
@@ -19,7 +49,7 @@ def _is_real(value):
 
 
 def check_interval(
-    name, value, low=None, high=None, *, closed="left", integer=False, owner="parameter"
+    name, value, low=None, high=None, *, closed="left", integer=False, owner=None
 ):
     """Check ``low <(=) value <(=) high``; return ``value`` unchanged.
 
@@ -45,29 +75,21 @@ def check_interval(
         rb = "]" if closed in ("right", "both") else ")"
         lo = "-inf" if low is None else low
         hi = "inf" if high is None else high
-        raise ValueError(
-            f"Invalid value for {owner} {name!r}: {value!r}. It must be {kind} in "
-            f"{lb}{lo}, {hi}{rb}."
-        )
+        raise param_error(name, f"{kind} in the range {lb}{lo}, {hi}{rb}", value, owner)
     return value
 
 
-def check_options(name, value, options, owner="parameter"):
+def check_options(name, value, options, owner=None):
     """Check that ``value`` is one of ``options`` (compared with ==)."""
     for opt in options:
         if type(value) is type(opt) and value == opt:
             return value
-    raise ValueError(
-        f"Invalid value for {owner} {name!r}: {value!r}. Allowed values are "
-        f"{sorted(options, key=repr)}."
-    )
+    raise param_error(name, f"one of {sorted(options, key=repr)}", value, owner)
 
 
-def check_bool(name, value, owner="parameter"):
+def check_bool(name, value, owner=None):
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(
-            f"Invalid value for {owner} {name!r}: {value!r}. It must be True or False."
-        )
+        raise param_error(name, "an instance of 'bool' (True or False)", value, owner)
     return bool(value)
 
 
@@ -88,9 +110,9 @@ def check_per_layer(
         values = None
     if values is None or len(values) != n_layers:
         each = "a float or None (off)" if allow_none else "a float"
-        raise ValueError(
-            f"Invalid value for parameter {name!r}: {value!r}. It must be a float or a "
-            f"sequence of {n_layers} values (one per layer, each {each})."
+        raise param_error(
+            name, f"a float or a sequence of {n_layers} values (one per layer, each {each})",
+            value,
         )
     for i, v in enumerate(values):
         if not (allow_none and v is None):
@@ -110,7 +132,7 @@ def check_sample_weight(sample_weight, n, dtype=np.float64, name="sample_weight"
     if sw.ndim == 0:
         sw = np.full(n, float(sw), dtype=dtype)
     if sw.shape != (n,):
-        raise ValueError(f"{name}.shape == {sw.shape}, expected ({n},): one weight per sample.")
+        raise ValueError(f"{name}.shape == {sw.shape}, expected ({n},)! One weight per sample.")
     if not np.all(np.isfinite(sw)):
         raise ValueError(f"{name} must be finite (got NaN or infinite values).")
     if np.any(sw < 0):

@@ -145,7 +145,7 @@ class LeakyReLU(Activation):
 
     def _slope(self):
         check_interval(
-            "negative_slope", self.negative_slope, 0.0, None, owner="LeakyReLU parameter"
+            "negative_slope", self.negative_slope, 0.0, None, owner="LeakyReLU"
         )
         return float(self.negative_slope)
 

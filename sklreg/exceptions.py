@@ -1,6 +1,6 @@
 """Warnings raised by sklreg (as :mod:`sklearn.exceptions` for scikit-learn)."""
 
-__all__ = ["DivergenceWarning"]
+__all__ = ["DivergenceWarning", "InvalidParameterError"]
 
 
 class DivergenceWarning(UserWarning):
@@ -10,3 +10,10 @@ class DivergenceWarning(UserWarning):
     A ``UserWarning``, not a ``ConvergenceWarning``, so that filters silencing
     convergence warnings in grid searches do not hide it.
     """
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A constructor parameter (or a knob of an optimizer, schedule, ...) has an
+    invalid value.  Subclasses both ValueError and TypeError, as
+    scikit-learn's own ``InvalidParameterError``, so code catching either keeps
+    working; the message follows scikit-learn's wording."""

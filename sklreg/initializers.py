@@ -71,7 +71,7 @@ def variance_scaling(fan_in, fan_out, rng, *, scale=1.0, mode="fan_in",
     -------
     W : ndarray of shape (fan_in, fan_out)
     """
-    owner = "variance_scaling argument"
+    owner = "variance_scaling()"
     fan_in, fan_out = _check_call_args(fan_in, fan_out, rng, owner)
     check_interval("scale", scale, 0.0, closed="neither", owner=owner)
     check_options("mode", mode, ["fan_in", "fan_out", "fan_avg"], owner=owner)
@@ -109,7 +109,7 @@ class Initializer(BaseEstimator):
             The only source of randomness.
         dtype : numpy dtype, default=float64
         """
-        owner = f"{type(self).__name__} argument"
+        owner = type(self).__name__
         fan_in, fan_out = _check_call_args(fan_in, fan_out, rng, owner)
         self._validate()
         return np.asarray(self._draw(fan_in, fan_out, rng)).astype(dtype, copy=False)
@@ -122,7 +122,7 @@ class Initializer(BaseEstimator):
 
     def _check(self, name, low=None, high=None, closed="left", integer=False):
         check_interval(name, getattr(self, name), low, high, closed=closed,
-                       integer=integer, owner=f"{type(self).__name__} parameter")
+                       integer=integer, owner=type(self).__name__)
 
 
 class _VarianceScalingInit(Initializer):

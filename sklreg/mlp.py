@@ -14,13 +14,12 @@ from sklearn.base import ClassifierMixin, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
-from ._base_mlp import _BaseMLP, _first_order_optimizer
+from ._base_mlp import _BaseMLP, _partial_fit_available, partial_fit_if
 from ._docs import classifier_doc, regressor_doc
 from ._params import make_init
-from ._validation import check_interval
+from ._validation import check_interval, check_options
 from .losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .noise import smooth_labels
 
@@ -31,20 +30,20 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
     __doc__ = classifier_doc()
 
     __init__ = make_init((("label_smoothing", 0.0), ("class_weight", None)))
-    @available_if(_first_order_optimizer)
+    @partial_fit_if(_partial_fit_available)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), keeping the optimizer state between calls.
 
         ``classes`` (all labels that will ever appear) is required on the first
-        call.  Early stopping is not used by partial_fit.
+        call.  As in scikit-learn, ``early_stopping=True`` is refused.
         """
         if not hasattr(self, "_theta"):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
-                f"`classes={list(classes)}` is not the same as on the first call to "
-                f"partial_fit, which was {list(self.classes_)}."
+                f"`classes={classes!r}` is not the same as on last call to partial_fit, "
+                f"was: {self.classes_!r}"
             )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
@@ -66,6 +65,8 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
             )
             y = y.ravel()
         check_classification_targets(y)
+        if first and classes is not None and y.ndim == 1:
+            self._check_labels(unique_labels(y), np.unique(classes))
         if first:
             lb = LabelBinarizer()
             lb.fit(y if classes is None else (np.asarray(classes) if y.ndim == 1 else y))
@@ -88,15 +89,25 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
                 )
         return self._encode_known(y, "y", "not seen in the first call")
 
+    @staticmethod
+    def _check_labels(seen, classes, name="y"):
+        """scikit-learn's error for labels outside the known classes."""
+        if len(np.setdiff1d(seen, classes)):
+            raise ValueError(
+                f"`{name}` has classes not in `self.classes_`. `self.classes_` has "
+                f"{classes}. '{name}' has {seen}."
+            )
+
     def _encode_known(self, y, name, where):
-        """Binarize labels after checking they are among ``classes_``."""
+        """Binarize labels after checking they are among ``classes_`` (``where``
+        says which labels are known, for the message)."""
         if y.ndim == 1:
-            unseen = set(np.unique(y)) - set(self.classes_)
-            if unseen:
-                raise ValueError(
-                    f"{name} contains labels {sorted(unseen, key=str)} {where} "
-                    f"(classes_={list(self.classes_)})."
-                )
+            self._check_labels(unique_labels(y), self.classes_, name)
+        elif y.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"{name} has {y.shape[1]} label columns but the model was fitted with "
+                f"{len(self.classes_)} (classes_={list(self.classes_)})."
+            )
         return self._label_binarizer.transform(y)
 
     def _encode_validation_targets(self, y_val):
@@ -212,14 +223,12 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
     #: values of ``loss`` (regression losses of :mod:`sklreg.losses`)
     _LOSSES = ("squared_error", "poisson")
 
-    @available_if(_first_order_optimizer)
+    @partial_fit_if(_partial_fit_available)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), keeping the optimizer state between calls."""
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _check_extra_params(self):
-        from ._validation import check_options  # the shared parameter-error wording
-
         check_options("loss", self.loss, list(self._LOSSES))
 
     def _check_poisson_targets(self, Y, name, require_positive_sum):

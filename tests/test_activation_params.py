@@ -111,7 +111,7 @@ def test_leaky_relu_values_and_derivatives(slope):
 @pytest.mark.parametrize("slope", [-0.1, np.nan, "0.1"])
 def test_invalid_slope_names_the_parameter(data, slope):
     X, y = data
-    with pytest.raises(ValueError, match="LeakyReLU parameter 'negative_slope'"):
+    with pytest.raises(ValueError, match="'negative_slope' parameter of LeakyReLU"):
         MLPRegularizedClassifier(activation=LeakyReLU(negative_slope=slope), **FAST).fit(X, y)
 
 

@@ -55,8 +55,12 @@ ESTIMATORS = [
     # so weighted and repeated data agree whatever the CPU's rounding)
     MLPRegularizedRegressor(**{**FAST, "max_iter": 500}, optimizer="lbfgs", alpha=0.1),
     # book 7.8 and 8.7: meta-algorithms and model design
-    MLPRegularizedClassifier(**FAST, early_stopping=True, early_stopping_refit="retrain"),
-    MLPRegularizedRegressor(**FAST, early_stopping=True, early_stopping_refit="continue"),
+    # (validation_fraction=0.3: the checks' 10-20 row datasets still leave a
+    # validation set of >= 2 rows with one per class, as sklreg requires)
+    MLPRegularizedClassifier(**FAST, early_stopping=True, early_stopping_refit="retrain",
+                             validation_fraction=0.3),
+    MLPRegularizedRegressor(**FAST, early_stopping=True, early_stopping_refit="continue",
+                            validation_fraction=0.3),
     MLPRegularizedClassifier(**FAST, averaging="polyak"),
     MLPRegularizedRegressor(**FAST, averaging="ema"),
     MLPRegularizedClassifier(**FAST, curriculum="stochastic"),

@@ -210,3 +210,15 @@ def test_l1_sparsity_float32_default_optimizer():
     assert W.dtype == np.float32
     assert np.mean(W[N_INFORMATIVE:] == 0.0) >= 0.5
     assert np.all(np.any(W[:N_INFORMATIVE] != 0.0, axis=1))
+
+
+def test_l1_sparsity_survives_partial_fit():
+    """From the second partial_fit call on, the running optimizer is the one
+    kept between calls; the prox must threshold in its metric too."""
+    X, y, Est = _data("regression", seed=2)
+    est = Est(hidden_layer_sizes=(16,), l1=0.02, batch_size=100, random_state=2)
+    for _ in range(150):
+        est.partial_fit(X, y)
+    W = est.coefs_[0]
+    assert np.mean(W[N_INFORMATIVE:] == 0.0) >= 0.5
+    assert np.all(np.any(W[:N_INFORMATIVE] != 0.0, axis=1))

@@ -714,7 +714,7 @@ def test_user_validation_set_errors():
         est.fit(X, y, X_val=X_val, y_val=y_val, sample_weight_val=np.ones(3))
     yc = (y > 0).astype(int)
     clf = MLPRegularizedClassifier((3,), max_iter=2, random_state=0)
-    with pytest.raises(ValueError, match=r"y_val contains labels .*7"):
+    with pytest.raises(ValueError, match=r"'y_val' has .*7"):
         clf.fit(X, yc, X_val=X_val, y_val=np.r_[yc[: len(y_val) - 1], 7])
 
 

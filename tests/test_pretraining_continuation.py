@@ -87,7 +87,7 @@ def test_greedy_pretraining_still_refuses_wrong_lengths(data, name, value, n):
     X, y = data
     est = MLPRegularizedRegressor(hidden_layer_sizes=HIDDEN, pretraining="greedy",
                                   max_iter=3, **{name: value})
-    with pytest.raises(ValueError, match=rf"parameter '{name}'.*sequence of {n} values"):
+    with pytest.raises(ValueError, match=rf"'{name}' parameter .*sequence of {n} values"):
         est.fit(X, y)
 
 

@@ -257,7 +257,7 @@ def test_registry_unknown_name():
 def test_bad_knobs_raise_naming_parameter(name, param, value):
     cls = SCHEDULES[name]
     s = cls(**{param: value})
-    with pytest.raises(ValueError, match=f"{cls.__name__} parameter '{param}'"):
+    with pytest.raises(ValueError, match=f"'{param}' parameter of {cls.__name__}"):
         s.start(SPE, MAX_ITER)
 
 

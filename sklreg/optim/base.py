@@ -52,7 +52,7 @@ class Optimizer(BaseEstimator):
         """Check hyper-parameter ``name`` lies in the interval; message names it."""
         check_interval(
             name, getattr(self, name), low, high, closed=closed, integer=integer,
-            owner=f"{type(self).__name__} parameter",
+            owner=type(self).__name__,
         )
 
 

@@ -100,7 +100,7 @@ class CG(FullBatchOptimizer):
 
     def _validate(self):
         super()._validate()
-        owner = "CG parameter"
+        owner = "CG"
         check_options("beta", self.beta, list(BETAS), owner=owner)
         check_options("line_search", self.line_search, list(LINE_SEARCHES), owner=owner)
         if self.restart is not None:

@@ -378,7 +378,7 @@ class Adam(FirstOrderOptimizer):
     def _validate(self):
         self._check("beta_1", 0.0, 1.0, closed="left")
         self._check("beta_2", 0.0, 1.0, closed="left")
-        self._check("epsilon", 0.0, None, closed="left")
+        self._check("epsilon", 0.0, None, closed="neither")  # as scikit-learn
 
     def _allocate(self, theta):
         self.first_moment_ = np.zeros_like(theta)

@@ -56,7 +56,7 @@ class Schedule(BaseEstimator):
         max_iter : int
             Maximum number of epochs of the run (>= 1).
         """
-        owner = f"{type(self).__name__}.start argument"
+        owner = f"{type(self).__name__}.start()"
         check_interval("steps_per_epoch", steps_per_epoch, 1, integer=True, owner=owner)
         check_interval("max_iter", max_iter, 1, integer=True, owner=owner)
         self._validate()
@@ -82,7 +82,7 @@ class Schedule(BaseEstimator):
         if allow_none and value is None:
             return
         check_interval(name, value, low, high, closed=closed, integer=integer,
-                       owner=f"{type(self).__name__} parameter")
+                       owner=type(self).__name__)
 
 
 @SCHEDULES.register("constant")

@@ -106,7 +106,7 @@ class _DampedSecondOrder(FullBatchOptimizer):
     def _validate(self):
         super()._validate()
         self._check("damping", 0.0, None)
-        owner = f"{type(self).__name__} parameter"
+        owner = type(self).__name__
         check_options("solver", self.solver, list(SOLVERS), owner=owner)
         if self.cg_max_iter is not None:
             self._check("cg_max_iter", 1, None, integer=True)
