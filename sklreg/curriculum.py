@@ -77,7 +77,8 @@ def per_sample_loss(estimator, X, y):
     """Per-sample loss of a fitted sklreg MLP on (X, y): the difficulty estimate.
 
     Cross-entropy of the true class (sum over labels for multilabel targets)
-    for classifiers, ``0.5 * ||y - f(x)||^2`` for regressors.
+    for classifiers, ``0.5 * ||y - f(x)||^2`` for regressors, the half Poisson
+    deviance for ``loss='poisson'``.
     """
     if hasattr(estimator, "classes_"):
         P = np.clip(estimator.predict_proba(X), 1e-15, 1.0)
@@ -87,5 +88,11 @@ def per_sample_loss(estimator, X, y):
         idx = np.searchsorted(estimator.classes_, y.ravel())
         return -np.log(P[np.arange(len(idx)), idx])
     pred = np.asarray(estimator.predict(X), dtype=np.float64)
-    diff = pred.reshape(len(pred), -1) - np.asarray(y, dtype=np.float64).reshape(len(pred), -1)
+    pred = pred.reshape(len(pred), -1)
+    Y = np.asarray(y, dtype=np.float64).reshape(len(pred), -1)
+    if getattr(estimator, "loss", None) == "poisson":  # half Poisson deviance per row
+        mu = np.maximum(pred, np.finfo(np.float64).tiny)
+        ylogy = np.where(Y > 0, Y * np.log(np.where(Y > 0, Y, 1.0) / mu), 0.0)
+        return (ylogy - Y + mu).sum(axis=1)
+    diff = pred - Y
     return 0.5 * np.einsum("ij,ij->i", diff, diff)

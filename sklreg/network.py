@@ -113,11 +113,17 @@ class Layer:
     # allocate fresh arrays (Hessian products are not the hot loop).
     def r_forward(self, P, V, rx, ctx):
         """R{y} from R{x} (``rx`` None: x does not depend on theta)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} has no R-operator (exact Hessian-vector product); "
+            "use hvp='fd' (finite differences of gradients)."
+        )
 
     def r_backward(self, P, V, G, dy, rdy, ctx, need_dx):
         """Write R{dL/dP} into ``G``; return ``(dx, R{dx})`` (Nones if not need_dx)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} has no R-operator (exact Hessian-vector product); "
+            "use hvp='fd' (finite differences of gradients)."
+        )
 
     def supports_r_op(self):
         """True when the class defining forward/backward also defines the R-ops."""

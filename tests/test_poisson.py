@@ -196,6 +196,19 @@ def test_loss_parameter_and_positive_only_tag():
     assert "poisson" in MLPRegularizedRegressor.__doc__
 
 
+def test_out_activation_is_exp_for_poisson():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = rng.poisson(np.exp(X[:, 0] * 0.5))
+    est = MLPRegularizedRegressor(loss="poisson", hidden_layer_sizes=(4,), max_iter=20,
+                                  random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    assert est.out_activation_ == "exp"
+    assert np.all(est.predict(X) > 0)  # the log link's exp output
+
+
 # ------------------------------------------------ scikit-learn's estimator checks
 FAST = dict(hidden_layer_sizes=(16,), max_iter=100, learning_rate=0.01, random_state=0)
 
@@ -218,3 +231,25 @@ def _expected_failed(estimator):
 )
 def test_sklearn_compatible_poisson(estimator, check):
     check(estimator)
+
+
+def test_curriculum_difficulty_uses_the_poisson_deviance():
+    from sklreg.curriculum import per_sample_loss
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 3))
+    y = rng.poisson(np.exp(0.5 * X[:, 0])).astype(float)
+    est = MLPRegularizedRegressor(loss="poisson", hidden_layer_sizes=(4,), max_iter=20,
+                                  random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    d = per_sample_loss(est, X, y)
+    expected = mean_poisson_deviance(y, est.predict(X)) / 2  # half deviance, averaged
+    np.testing.assert_allclose(d.mean(), expected, rtol=1e-10)
+    # the curriculum runs with the Poisson loss and fits finite predictions
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cur = MLPRegularizedRegressor(loss="poisson", hidden_layer_sizes=(4,), max_iter=10,
+                                      curriculum="deterministic", random_state=0).fit(X, y)
+    assert np.all(np.isfinite(cur.predict(X)))
