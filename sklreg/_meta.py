@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
+from ._training import nested_fit
 from .callbacks import LossPlateau, ParameterAveraging
 from .curriculum import Curriculum, per_sample_loss
 
@@ -65,7 +66,8 @@ def make_curriculum(est, X, y, sample_weight, difficulty, epoch0, callbacks=None
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            first.fit(X, y, sample_weight=sample_weight)
+            with nested_fit():
+                first.fit(X, y, sample_weight=sample_weight)
         difficulty = per_sample_loss(first, X, y)
     n_epochs = est.curriculum_epochs or max(1, est.max_iter // 2)
     curriculum = Curriculum(
@@ -363,7 +365,8 @@ def greedy_pretrain(est, X, y, sample_weight):
         stage._frozen_layers = len(trained) if est.pretraining_freeze else 0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            stage.fit(X, y, sample_weight=sample_weight)
+            with nested_fit():
+                stage.fit(X, y, sample_weight=sample_weight)
         trained = [(W.copy(), b.copy()) for W, b in zip(stage.coefs_[:k], stage.intercepts_[:k])]
     return trained
 

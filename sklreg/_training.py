@@ -19,6 +19,8 @@ natural gradient) run in :func:`run_full_batch` instead, where one
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -77,6 +79,22 @@ class MinibatchProblem:
     max_steps: int | None = None
     # hook(Xb, Yb, w, idx) -> (Xb, Yb, w) per minibatch (dataset augmentation, 7.4)
     batch_hooks: list = field(default_factory=list)
+
+
+#: True while a meta-algorithm fits a helper model (greedy pretraining stage,
+#: curriculum's first model): Ctrl-C must then stop the whole outer fit.
+_NESTED = contextvars.ContextVar("sklreg_nested_fit", default=False)
+
+
+@contextlib.contextmanager
+def nested_fit():
+    """Fits inside the block let KeyboardInterrupt propagate (the outer fit
+    then raises it and leaves its estimator unchanged)."""
+    token = _NESTED.set(True)
+    try:
+        yield
+    finally:
+        _NESTED.reset(token)
 
 
 #: Training is declared divergent (book 8.2.4, exploding gradients) when a
@@ -222,6 +240,8 @@ def run_minibatch(problem, theta, X, Y, sw, n_epochs, state):
             if _run_epoch(p, objective, optimizer, schedule, theta, X, Y, sw, state, ctx, bs, best):
                 break
     except KeyboardInterrupt:  # as scikit-learn's MLP: stop cleanly, keep the model
+        if _NESTED.get():
+            raise
         state.interrupted = True
     if not state.diverged and best.exploded(theta, objective, X, Y, sw):
         state.diverged = True  # the last update blew up (no later loss to show it)
@@ -359,6 +379,8 @@ def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
     try:
         result = opt.minimize(oracle, theta, max_iter, on_iteration)
     except KeyboardInterrupt:  # theta holds the last completed iteration
+        if _NESTED.get():
+            raise
         state.interrupted = True
         result = None
     state.step = step0 + oracle.n_evals
