@@ -301,15 +301,22 @@ def _run_epoch(p, objective, optimizer, schedule, theta, X, Y, sw, state, ctx, b
         state.diverged = True
         state.message = f"non-finite parameters at epoch {state.epoch + 1}"
         return True
-    state.epoch += 1
-    state.loss_curve.append(epoch_loss)
-    state.monitor = epoch_loss
+    stop = _close_epoch(p, state, theta, epoch_loss)
     best.end_epoch(epoch_loss, theta)
-    stop = [cb.on_epoch_end(state, theta) for cb in p.callbacks]
     schedule.end_epoch(state.epoch - 1, state.monitor)
+    return stop
+
+
+def _close_epoch(p, state, theta, loss):
+    """Record one epoch (a full-batch iteration), run every callback and
+    print the progress line; True asks the loop to stop."""
+    state.epoch += 1
+    state.loss_curve.append(loss)
+    state.monitor = loss
+    stop = [cb.on_epoch_end(state, theta) for cb in p.callbacks]  # all of them run
     if p.verbose:
-        msg = f"Iteration {state.epoch}, loss = {epoch_loss:.8f}"
-        if state.monitor is not epoch_loss:
+        msg = f"Iteration {state.epoch}, loss = {loss:.8f}"
+        if state.monitor is not loss:
             msg += f", validation loss = {state.monitor:.8f}"
         print(msg)
     return any(stop) or (p.max_steps is not None and state.step >= p.max_steps)
@@ -364,17 +371,8 @@ def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
     def on_iteration(x, loss):
         if x is not theta:
             theta[...] = x
-        state.epoch += 1
         state.step = step0 + oracle.n_evals
-        state.loss_curve.append(loss)
-        state.monitor = loss
-        stop = [cb.on_epoch_end(state, theta) for cb in p.callbacks]
-        if p.verbose:
-            msg = f"Iteration {state.epoch}, loss = {loss:.8f}"
-            if state.monitor is not loss:
-                msg += f", validation loss = {state.monitor:.8f}"
-            print(msg)
-        return any(stop) or (p.max_steps is not None and state.step >= p.max_steps)
+        return _close_epoch(p, state, theta, loss)
 
     try:
         result = opt.minimize(oracle, theta, max_iter, on_iteration)
