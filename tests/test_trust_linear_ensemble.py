@@ -317,9 +317,8 @@ def test_member_class_weight_keyed_by_original_labels():
 
 
 # --------------------------------------------- class_weight through bagging
-# Needs the class_weight validation of MLPRegularizedClassifier (sklreg/mlp.py,
-# being added by the lead engineer): all-zero, negative and NaN class weights
-# raise ValueError naming class_weight.  Fails until that change lands.
+# The member (MLPRegularizedClassifier, sklreg/mlp.py) rejects all-zero, negative
+# and NaN class weights; the ensemble must re-raise that ValueError unchanged.
 @pytest.mark.parametrize("cw", [{0: 0, 1: 0}, {0: -1.0, 1: 1.0}, {0: np.nan, 1: 1.0}])
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_invalid_member_class_weight_propagates(cw, n_jobs):
