@@ -40,7 +40,7 @@ from .exceptions import DivergenceWarning
 from ._params import validate_mlp_params
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from ._training import LoopState, MinibatchProblem, run_full_batch, run_minibatch
-from ._validation import check_sample_weight, param_error, param_owner
+from ._validation import atomic_fit, check_sample_weight, param_error, param_owner
 from .activity import ZERO_FRACTION_ROWS, hidden_zero_fractions
 from .batchnorm import BatchNorm, recalibrate_batch_norm
 from .callbacks import EarlyStopping, LossPlateau
@@ -141,6 +141,16 @@ def _report_stop(state, learning_rate):
         warnings.warn("Training interrupted by user.", UserWarning)
 
 
+def _copy_training_state(state):
+    """Deep copy of the fitted state, without the coefs_/intercepts_ views."""
+    return copy.deepcopy({k: v for k, v in state.items() if k not in ("coefs_", "intercepts_")})
+
+
+def _restore_views(est):
+    if "_theta" in vars(est):
+        est._set_coef_views()
+
+
 class _BaseMLP(BaseEstimator):
     """Shared fit/predict machinery; subclasses encode targets and pick the loss."""
 
@@ -193,28 +203,17 @@ class _BaseMLP(BaseEstimator):
             difficulty=sample_difficulty,
         )
 
+    @atomic_fit(copy_state=_copy_training_state, after_restore=_restore_views)
     def _fit(self, X, y, sample_weight, incremental, **kwargs):
         """Fit, or leave the estimator exactly as it was if anything raises.
 
         After a failed first fit the estimator is unfitted again (``predict``
         raises NotFittedError); after a failed warm start or ``partial_fit``
-        it keeps the previous model, optimizer state and curves.
+        it keeps the previous model, optimizer state and curves (training
+        updates them in place, hence the deep copy).
         """
-        names = set(self.get_params(deep=False))
-        views = ("coefs_", "intercepts_")  # re-derived from _theta
-        saved = copy.deepcopy(
-            {k: v for k, v in self.__dict__.items() if k not in names and k not in views}
-        )
-        try:
-            with param_owner(type(self).__name__):
-                return self._fit_unsafe(X, y, sample_weight, incremental, **kwargs)
-        except BaseException:
-            for k in [k for k in self.__dict__ if k not in names]:
-                del self.__dict__[k]
-            self.__dict__.update(saved)
-            if "_theta" in saved:
-                self._set_coef_views()
-            raise
+        with param_owner(type(self).__name__):
+            return self._fit_unsafe(X, y, sample_weight, incremental, **kwargs)
 
     def _reset_training_counters(self):
         """Start the epoch/update counters and the loss curve afresh

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils.validation import check_array
 
 from .exceptions import InvalidParameterError
 
@@ -140,3 +142,54 @@ def check_sample_weight(sample_weight, n, dtype=np.float64, name="sample_weight"
     if not sw.sum() > 0:
         raise ValueError(f"{name} must have a positive sum (not all zero): nothing to fit.")
     return sw
+
+
+# ------------------------------------------------------------ fit as a transaction
+def atomic_fit(copy_state=dict, after_restore=None):
+    """Decorate ``fit``/``partial_fit``: if it raises, the estimator is left
+    exactly as it was -- unfitted after a failed first fit (``predict`` raises
+    NotFittedError), the previous model after a failed refit.
+
+    Every attribute that is not a constructor parameter is saved before the
+    call (``copy_state`` copies the dict: shallow by default, for fits that
+    only assign new attributes; a deep copy for fits that update arrays in
+    place) and restored if the call raises; ``after_restore(est)`` then
+    re-derives what was left out (views).
+    """
+
+    def decorate(fit):
+        @functools.wraps(fit)
+        def wrapper(self, *args, **kwargs):
+            params = set(self.get_params(deep=False))
+            saved = copy_state({k: v for k, v in vars(self).items() if k not in params})
+            try:
+                return fit(self, *args, **kwargs)
+            except BaseException:
+                for k in [k for k in vars(self) if k not in params]:
+                    delattr(self, k)
+                vars(self).update(saved)
+                if after_restore is not None:
+                    after_restore(self)
+                raise
+
+        return wrapper
+
+    return decorate
+
+
+def check_finite_y(y):
+    """Float64 ``y`` with NaN/inf rejected by scikit-learn's own check and wording.
+
+    ``validate_data(..., y_numeric=True)`` converts an object ``y`` holding None
+    to float NaN after its finiteness check, so the check is repeated here.
+    """
+    return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+
+
+def check_no_missing_labels(y):
+    """Reject None labels (object ``y``), which ``type_of_target`` calls 'unknown'."""
+    if y.dtype == object and any(v is None for v in y.ravel()):
+        raise ValueError(
+            "Input y contains None (missing labels). Drop or impute the samples with "
+            "missing labels before fitting."
+        )

@@ -35,8 +35,10 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validat
 from threadpoolctl import threadpool_limits
 
 from ._base_mlp import _make_rng
-from ._validation import check_bool, check_interval, check_options, check_sample_weight
-from .linear import _atomic_fit, _check_finite_y, _check_no_missing_labels
+from ._validation import (
+    atomic_fit, check_bool, check_finite_y, check_interval, check_no_missing_labels,
+    check_options, check_sample_weight,
+)
 from .mlp import MLPRegularizedClassifier, MLPRegularizedRegressor
 
 __all__ = ["BaggingNetClassifier", "BaggingNetRegressor", "ensemble_error_decomposition"]
@@ -178,7 +180,7 @@ class _BaseBagging(BaseEstimator):
             raise ValueError(f"The estimator {estimator!r} does not support sample_weight.")
         return {"sample_weight": sample_weight}
 
-    @_atomic_fit
+    @atomic_fit()
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit ``n_estimators`` clones of ``estimator`` on resampled rows.
 
@@ -425,7 +427,7 @@ class BaggingNetClassifier(ClassifierMixin, _BaseBagging):
         return {}
 
     def _prepare_y(self, y):
-        _check_no_missing_labels(y)
+        check_no_missing_labels(y)
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
@@ -569,7 +571,7 @@ class BaggingNetRegressor(RegressorMixin, _BaseBagging):
         return {"y_numeric": True, "multi_output": tags.target_tags.multi_output}
 
     def _prepare_y(self, y):
-        _check_finite_y(y)  # also None, which y_numeric turned into NaN
+        check_finite_y(y)  # also None, which y_numeric turned into NaN
         return y
 
     @staticmethod

@@ -14,7 +14,6 @@ The intercept ``b`` is never penalized (book section 7.1).
 
 from __future__ import annotations
 
-import functools
 import warnings
 
 import numpy as np
@@ -31,7 +30,10 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._validation import check_bool, check_interval, check_options, check_sample_weight
+from ._validation import (
+    atomic_fit, check_bool, check_finite_y, check_interval, check_no_missing_labels,
+    check_options, check_sample_weight,
+)
 
 __all__ = ["RidgeClosedForm", "RidgeClosedFormClassifier", "LassoBaseline", "soft_threshold"]
 
@@ -48,53 +50,6 @@ def soft_threshold(z, a):
     """Soft-thresholding operator ``S(z, a) = sign(z) max(|z| - a, 0)`` (book eq 7.23)."""
     z = np.asarray(z, dtype=float)
     return np.sign(z) * np.maximum(np.abs(z) - a, 0.0)
-
-
-def _fitted_attrs(est):
-    """Names of the fitted attributes, by ``check_is_fitted``'s rule (``name_``)."""
-    return [k for k in vars(est) if k.endswith("_") and not k.startswith("__")]
-
-
-def _atomic_fit(fit):
-    """Decorate ``fit`` so that a fit that raises leaves the estimator as it was.
-
-    The fitted attributes (``check_is_fitted``'s rule: names ending in ``_``) are
-    snapshotted before ``fit`` and restored if it raises: a failed first fit
-    leaves the estimator unfitted (``NotFittedError``), a failed refit keeps the
-    previous model.  ``fit`` must replace fitted attributes, never mutate them in
-    place (the snapshot is shallow).
-    """
-
-    @functools.wraps(fit)
-    def wrapper(self, *args, **kwargs):
-        saved = {k: vars(self)[k] for k in _fitted_attrs(self)}
-        try:
-            return fit(self, *args, **kwargs)
-        except BaseException:
-            for k in _fitted_attrs(self):
-                delattr(self, k)
-            vars(self).update(saved)
-            raise
-
-    return wrapper
-
-
-def _check_finite_y(y):
-    """Float64 ``y`` with NaN/inf rejected by scikit-learn's own check and wording.
-
-    ``validate_data(..., y_numeric=True)`` converts an object ``y`` holding None
-    to float NaN after its finiteness check, so the check is repeated here.
-    """
-    return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-
-
-def _check_no_missing_labels(y):
-    """Reject None labels (object ``y``), which ``type_of_target`` calls 'unknown'."""
-    if y.dtype == object and any(v is None for v in y.ravel()):
-        raise ValueError(
-            "Input y contains None (missing labels). Drop or impute the samples with "
-            "missing labels before fitting."
-        )
 
 
 def _check_sample_weight(sample_weight, n_samples):
@@ -264,7 +219,7 @@ class RidgeClosedForm(_LinearPredictMixin, RegressorMixin, MultiOutputMixin, Bas
         tags.input_tags.sparse = True
         return tags
 
-    @_atomic_fit
+    @atomic_fit()
     def fit(self, X, y, sample_weight=None):
         """Fit by the closed form. ``y`` is (n,) or (n, n_targets). Returns self."""
         _ridge_validate_params(self)
@@ -274,7 +229,7 @@ class RidgeClosedForm(_LinearPredictMixin, RegressorMixin, MultiOutputMixin, Bas
         )
         dtype = X.dtype
         sw = _check_sample_weight(sample_weight, X.shape[0])
-        Y = _check_finite_y(y)
+        Y = check_finite_y(y)
         Y2 = Y.reshape(-1, 1) if Y.ndim == 1 else Y
         W, b, solver, rank = _solve_ridge(
             X.astype(np.float64), Y2, float(self.alpha), sw, self.fit_intercept,
@@ -329,12 +284,12 @@ class RidgeClosedFormClassifier(_LinearPredictMixin, ClassifierMixin, BaseEstima
         tags.classifier_tags.multi_label = False
         return tags
 
-    @_atomic_fit
+    @atomic_fit()
     def fit(self, X, y, sample_weight=None):
         """Fit the {-1, +1} indicator targets by ridge regression. Returns self."""
         _ridge_validate_params(self)
         X, y = validate_data(self, X, y, accept_sparse=_SPARSE, dtype=_FLOATS)
-        _check_no_missing_labels(y)
+        check_no_missing_labels(y)
         kind = type_of_target(y, input_name="y")
         if kind not in ("binary", "multiclass"):
             raise ValueError(
@@ -423,7 +378,7 @@ class LassoBaseline(_LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.tol = tol
         self.warm_start = warm_start
 
-    @_atomic_fit
+    @atomic_fit()
     def fit(self, X, y, sample_weight=None):
         """Fit by coordinate descent (or the orthogonal closed form). Returns self."""
         alpha = float(check_interval("alpha", self.alpha, 0.0, None, closed="left"))
@@ -436,7 +391,7 @@ class LassoBaseline(_LinearPredictMixin, RegressorMixin, BaseEstimator):
         n, p = X.shape
         sw = _check_sample_weight(sample_weight, n)
         S = sw.sum()
-        X, y = X.astype(np.float64), _check_finite_y(y)
+        X, y = X.astype(np.float64), check_finite_y(y)
         x_mean, y_mean = _weighted_center(X, y[:, None], sw, self.fit_intercept)
         Xc = np.asfortranarray(X - x_mean)  # contiguous columns for the sweeps
         yc = y - y_mean[0]

@@ -37,6 +37,7 @@ import re
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.datasets import load_iris, make_regression
 from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -432,15 +433,29 @@ def _raised(call):
     return None
 
 
+#: the scikit-learn release the table was recorded against; older releases
+#: (down to pyproject's minimum) lack some of these errors or word them otherwise
+RECORDED = (1, 9)
+
+
+def _sklearn_reproduces(case):
+    exc = _raised(case.sk)
+    return isinstance(exc, case.sk_exc) and re.search(case.sk_match, str(exc)) is not None
+
+
 @pytest.mark.parametrize("case", _params(ALL_CASES))
 def test_sklearn_reference(case):
     """The installed scikit-learn raises the recorded type and wording."""
+    if tuple(int(p) for p in sklearn.__version__.split(".")[:2]) < RECORDED:
+        pytest.skip(f"table recorded against scikit-learn {RECORDED}")
     exc = _raised(case.sk)
     assert isinstance(exc, case.sk_exc), f"scikit-learn raised {exc!r}"
     assert re.search(case.sk_match, str(exc)), str(exc)
 
 
 def _check_sklreg(case):
+    if not _sklearn_reproduces(case):  # an older scikit-learn: nothing to be on par with
+        pytest.skip(f"scikit-learn {sklearn.__version__} does not raise this way")
     exc = _raised(case.rg)
     assert exc is not None, (
         f"sklreg does not raise; scikit-learn raises {case.sk_exc.__name__} "
