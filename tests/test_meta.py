@@ -11,6 +11,7 @@ Most exact checks use a linear model (``hidden_layer_sizes=()``) trained by
 deterministic full-batch SGD, whose iterates can be reproduced by hand.
 """
 
+import copy
 import math
 import warnings
 
@@ -24,8 +25,6 @@ from sklearn.model_selection import KFold, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-import sklreg._meta as meta_mod
-import sklreg._base_mlp as mlp_mod
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg.curriculum import Curriculum, per_sample_loss
 
@@ -202,44 +201,73 @@ def test_averaged_parameters_are_validated_and_restored():
 
 
 # -------------------------------------------------------- Algorithm 7.2
-class _InitSpy:
-    """Records theta right after each random initialization."""
+class _RecordBatches:
+    """``augment`` that returns every training minibatch unchanged and records
+    its rows: the public view of which rows each training phase runs on."""
 
-    def __init__(self, monkeypatch, cls):
-        self.thetas, self.n_rows = [], []
-        orig = cls._init_theta
+    def __init__(self):
+        self.X = []
 
-        def spy(est, params, Y, sw):
-            orig(est, params, Y, sw)
-            self.thetas.append(est._theta.copy())
-            self.n_rows.append(Y.shape[0])
+    def __call__(self, X, y, rng):
+        self.X.append(np.array(X, copy=True))
+        return X, y
 
-        monkeypatch.setattr(cls, "_init_theta", spy)
+
+def _same_rows(A, B):
+    return A.shape == B.shape and np.array_equal(A[np.lexsort(A.T)], B[np.lexsort(B.T)])
+
+
+def _affine_preimage(F, out, dim):
+    """The theta0 with ``F(theta0) == out`` for an affine, invertible map F of R^dim
+    (full-batch gradient descent on a least-squares problem, or its average)."""
+    f0 = F(np.zeros(dim))
+    J = np.column_stack([F(e) - f0 for e in np.eye(dim)])
+    return np.linalg.solve(J, out - f0)
 
 
 @pytest.mark.parametrize("averaging, weighted", [(None, False), ("polyak", False), (None, True)])
-def test_retrain_is_algorithm_7_2(monkeypatch, averaging, weighted):
+def test_retrain_is_algorithm_7_2(averaging, weighted):
     """New random init, then i* epochs of (full-batch) training on train + val."""
     X, y, X_val, y_val = _linear_data()
     sw = np.random.default_rng(3).uniform(0.2, 3.0, len(y)) if weighted else None
-    spy = _InitSpy(monkeypatch, MLPRegularizedRegressor)
+    rec = _RecordBatches()
     kw = dict(max_iter=200, early_stopping=True, n_iter_no_change=3, averaging=averaging,
               batch_size=1000)
     fit_kw = dict(X_val=X_val, y_val=y_val, sample_weight=sw)
-    est = _fit_quiet(_gd_linear(len(y), early_stopping_refit="retrain", **kw), X, y, **fit_kw)
+    est = _fit_quiet(
+        _gd_linear(len(y), early_stopping_refit="retrain", augment=rec, **kw), X, y, **fit_kw
+    )
     assert est.refit_n_iter_ is None
     i_star = est.best_iteration_
-    assert 1 < i_star < len(est.validation_loss_curve_)
+    n_phase1 = len(est.validation_loss_curve_)
+    assert 1 < i_star < n_phase1
     assert est.n_iter_ == i_star == est.t_ and len(est.loss_curve_) == i_star
-    # second initialization: on all rows, with new random values
-    assert spy.n_rows == [len(y), len(y) + len(y_val)]
-    assert np.abs(spy.thetas[1][:-1] - spy.thetas[0][:-1]).max() > 1e-3
-    # reproduce the retraining by hand from the recorded init, on all data
-    # (unweighted validation rows count with weight 1 next to weighted training rows)
+    # full batch, one minibatch per epoch: Algorithm 7.1 on the training rows, then
+    # i* epochs on all rows
+    X_all, y_all = np.r_[X, X_val], np.r_[y, y_val]
+    assert len(rec.X) == n_phase1 + i_star
+    assert all(_same_rows(Xb, X) for Xb in rec.X[:n_phase1])
+    assert all(_same_rows(Xb, X_all) for Xb in rec.X[n_phase1:])
+    # recover the initialization of each run from its result (gradient descent on a
+    # quadratic is affine in its starting point).  Unweighted validation rows count
+    # with weight 1 next to weighted training rows.
     w_all = None if sw is None else np.r_[sw, np.ones(len(y_val))]
-    its = _manual_gd(spy.thetas[1], np.r_[X, X_val], np.r_[y, y_val], 0.1, i_star, w_all)
-    expected = its[-1] if averaging is None else its.mean(axis=0)
-    np.testing.assert_allclose(_theta(est), expected, rtol=0, atol=1e-10)
+
+    def retraining(theta0):
+        its = _manual_gd(theta0, X_all, y_all, 0.1, i_star, w_all)
+        return its[-1] if averaging is None else its.mean(axis=0)
+
+    init2 = _affine_preimage(retraining, _theta(est), 4)
+    one = _fit_quiet(_gd_linear(len(y), max_iter=1), X, y, sample_weight=sw)
+    init1 = _affine_preimage(lambda t: _manual_gd(t, X, y, 0.1, 1, sw)[-1], _theta(one), 4)
+    # output_bias_init='marginal': the first init is on the training rows ...
+    assert init1[-1] == pytest.approx(np.average(y, weights=sw), rel=1e-10)
+    # ... the second on all rows (so exactly i* epochs of all-data training
+    # followed it), with new random weights
+    assert init2[-1] == pytest.approx(np.average(y_all, weights=w_all), rel=1e-8)
+    assert abs(np.average(y_all, weights=w_all) - np.average(y, weights=sw)) > 1e-3
+    assert np.abs(init2[:-1] - init1[:-1]).max() > 1e-3
+    assert np.abs(init2[:-1]).max() <= np.sqrt(6 / 4)  # a Glorot-uniform draw, 3 -> 1
     # differs from the early-stopped model itself
     stopped = _fit_quiet(_gd_linear(len(y), **kw), X, y, **fit_kw)
     assert stopped.best_iteration_ == i_star
@@ -253,38 +281,32 @@ def _overfit_data(n=100, seed=0):
     return X, y
 
 
-class _PhaseSpy:
-    """Records the rows each training phase is run on."""
-
-    def __init__(self, monkeypatch, cls):
-        self.X = []
-        orig = cls._train_phase
-
-        def spy(est, params, X, *args, **kwargs):
-            self.X.append(np.asarray(X).copy())
-            return orig(est, params, X, *args, **kwargs)
-
-        monkeypatch.setattr(cls, "_train_phase", spy)
-
-
-def _same_rows(A, B):
-    return np.array_equal(A[np.lexsort(A.T)], B[np.lexsort(B.T)])
-
-
 @pytest.mark.parametrize("unit", ["epochs", "updates"])
-def test_retrain_internal_split_counts_and_rows(monkeypatch, unit):
+def test_retrain_internal_split_counts_and_rows(unit):
     X, y = _overfit_data()
-    spy = _PhaseSpy(monkeypatch, MLPRegularizedRegressor)
     params = dict(
         hidden_layer_sizes=(50,), learning_rate=0.01, batch_size=10, max_iter=300,
         early_stopping=True, validation_fraction=0.2, n_iter_no_change=5, random_state=0,
     )
+    rec = _RecordBatches()
     est = _fit_quiet(
-        MLPRegularizedRegressor(early_stopping_refit="retrain", refit_unit=unit, **params),
+        MLPRegularizedRegressor(early_stopping_refit="retrain", refit_unit=unit, augment=rec,
+                                **params),
         X, y,
     )
-    assert len(spy.X) == 2
-    assert spy.X[0].shape[0] == 80 and _same_rows(spy.X[1], X)  # 7.2 retrains on all rows
+    # 7.1 on the 80 training rows (8 minibatches per epoch), then 7.2 retrains on
+    # all 100 rows (10 minibatches per epoch)
+    n_phase1 = len(est.validation_loss_curve_)
+    phase1, phase2 = rec.X[: 8 * n_phase1], rec.X[8 * n_phase1:]
+    assert all(Xb.shape[0] == 10 for Xb in rec.X)
+    sub = np.concatenate(phase1[:8])
+    assert len(np.unique(sub, axis=0)) == 80
+    assert len(np.unique(np.r_[sub, X], axis=0)) == 100  # rows of X
+    for e in range(n_phase1):
+        assert _same_rows(np.concatenate(phase1[8 * e: 8 * e + 8]), sub)
+    assert len(phase2) == est.t_
+    for e in range(len(phase2) // 10):
+        assert _same_rows(np.concatenate(phase2[10 * e: 10 * e + 10]), X)
     assert est.best_iteration_ < len(est.validation_loss_curve_)  # stopped early
     assert est.best_t_ == 8 * est.best_iteration_  # 80 rows / batch 10
     if unit == "epochs":
@@ -313,52 +335,55 @@ def test_refit_with_sparse_input_matches_dense(refit):
 
 
 # -------------------------------------------------------- Algorithm 7.3
-def test_continue_terminates_when_validation_objective_reaches_target(monkeypatch):
+def test_continue_terminates_when_validation_objective_reaches_target():
     """Internal split: after 7.3 the validation objective is <= the objective of
     the training subset at the stopping point, and it was above it before the
-    last extra epoch (the loop stops at the first crossing)."""
+    last extra epoch (the loop stops at the first crossing).  Full-batch plain
+    SGD, so each extra epoch of 7.3 is reproduced by a one-epoch warm start on
+    all rows from theta* (the restored parameters of 7.1)."""
     X, y = _overfit_data(n=80)
-    rec = {}
-    orig = mlp_mod.refit_after_early_stopping
-
-    def spy(est, params, sub, val, stopper, hooks):
-        obj = est._objective
-        rec["rows"] = (sub[0].shape[0], val[0].shape[0])
-        rec["target"] = obj.value(est._theta, sub[0], sub[1])
-        rec["vals"] = [obj.value(est._theta, val[0], val[1])]
-        phase = est._train_phase
-
-        def recording_phase(*args, **kwargs):
-            state = phase(*args, **kwargs)
-            rec["vals"].append(obj.value(est._theta, val[0], val[1]))
-            return state
-
-        est._train_phase = recording_phase
-        try:
-            orig(est, params, sub, val, stopper, hooks)
-        finally:
-            del est._train_phase
-
-    monkeypatch.setattr(mlp_mod, "refit_after_early_stopping", spy)
+    rec = _RecordBatches()
     est = MLPRegularizedRegressor(
-        hidden_layer_sizes=(100,), learning_rate=0.01, batch_size=20, max_iter=300,
-        early_stopping=True, validation_fraction=0.25, n_iter_no_change=5,
-        early_stopping_refit="continue", random_state=0,
+        hidden_layer_sizes=(100,), optimizer="sgd", learning_rate=0.3, batch_size=1000,
+        max_iter=300, early_stopping=True, validation_fraction=0.25, n_iter_no_change=5,
+        early_stopping_refit="continue", random_state=0, augment=rec,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         est.fit(X, y)
-    assert rec["rows"] == (60, 20)
-    vals, target = rec["vals"], rec["target"]
+    phase1 = len(est.validation_loss_curve_)
+    assert 1 < est.best_iteration_ < phase1  # a genuine early stop
+    assert est.n_iter_ == phase1 + est.refit_n_iter_ == len(est.loss_curve_)
+    # the rows: 60 training rows for 7.1, then all 80 (one minibatch per epoch)
+    assert len(rec.X) == est.n_iter_
+    X_sub = rec.X[0]
+    assert X_sub.shape[0] == 60 and all(_same_rows(Xb, X_sub) for Xb in rec.X[1:phase1])
+    assert all(_same_rows(Xb, X) for Xb in rec.X[phase1:])
+    in_sub = np.isin(X.view([("", X.dtype)] * X.shape[1]).ravel(),
+                     X_sub.view([("", X.dtype)] * X.shape[1]).ravel())
+    assert in_sub.sum() == 60
+    sub, val = (X[in_sub], y[in_sub]), (X[~in_sub], y[~in_sub])
+
+    def objective(model, X_, y_):
+        penalty = 0.5 * model.alpha * sum(np.sum(W**2) for W in model.coefs_)
+        return _mse_half(model.predict(X_), y_) + penalty
+
+    # 7.3 starts from theta* (the restored parameters of 7.1, same as without refit)
+    stopped = _fit_quiet(clone(est).set_params(early_stopping_refit=None, augment=None), X, y)
+    assert stopped.best_iteration_ == est.best_iteration_
+    target = objective(stopped, *sub)
+    vals = [objective(stopped, *val)]
+    # (the recovered validation rows are those of 7.1: theta* has the best loss on them)
+    assert _mse_half(stopped.predict(val[0]), val[1]) == pytest.approx(
+        min(stopped.validation_loss_curve_), rel=1e-10
+    )
+    step = copy.deepcopy(stopped).set_params(warm_start=True, early_stopping=False, max_iter=1)
+    for _ in range(est.refit_n_iter_):
+        _fit_quiet(step, np.r_[sub[0], val[0]], np.r_[sub[1], val[1]])
+        vals.append(objective(step, *val))
+    np.testing.assert_allclose(step.predict(X), est.predict(X), rtol=1e-9, atol=1e-12)
     assert est.refit_n_iter_ == len(vals) - 1 >= 1
     assert vals[-1] <= target and all(v > target for v in vals[:-1])
-    phase1 = len(est.validation_loss_curve_)
-    assert est.n_iter_ == phase1 + est.refit_n_iter_ == len(est.loss_curve_)
-    # 7.3 starts from theta* (the restored parameters of 7.1, same as without refit)
-    stopped = _fit_quiet(clone(est).set_params(early_stopping_refit=None), X, y)
-    assert stopped.best_iteration_ == est.best_iteration_
-    penalty = 0.5 * est.alpha * sum(np.sum(W**2) for W in stopped.coefs_)
-    assert vals[0] == pytest.approx(min(stopped.validation_loss_curve_) + penalty, rel=1e-10)
 
 
 def test_continue_from_best_parameters_with_user_validation_set():
@@ -562,32 +587,28 @@ def test_curriculum_is_not_mistaken_for_convergence(kind):
     assert est.n_iter_ == 30 + 1 + 5 + 1
 
 
-def test_curriculum_difficulty_is_split_with_the_rows(monkeypatch):
+def test_curriculum_difficulty_is_split_with_the_rows():
+    """With the internal validation split, the curriculum orders the training
+    rows by their own difficulties: epoch e uses the easiest rows of the
+    training part (seen through a recording ``augment``)."""
     X, y, difficulty = _curriculum_data()
-    seen, splits = [], []
-
-    class RecordingCurriculum(Curriculum):
-        def __init__(self, d, *args, **kwargs):
-            seen.append(np.array(d))
-            super().__init__(d, *args, **kwargs)
-
-    orig_split = MLPRegularizedClassifier._validation_split
-
-    def split_spy(est, n, y):
-        tr, va = orig_split(est, n, y)
-        splits.append(tr)
-        return tr, va
-
-    monkeypatch.setattr(meta_mod, "Curriculum", RecordingCurriculum)
-    monkeypatch.setattr(MLPRegularizedClassifier, "_validation_split", split_spy)
+    rec = _RecordBatches()
     est = MLPRegularizedClassifier(
         hidden_layer_sizes=(5,), max_iter=20, early_stopping=True, validation_fraction=0.2,
-        curriculum="deterministic", random_state=0,
+        curriculum="deterministic", random_state=0, augment=rec,
     )
     _fit_quiet(est, X, y, sample_difficulty=difficulty)
-    assert len(seen) == 1 and len(splits) == 1
-    np.testing.assert_array_equal(seen[0], difficulty[splits[0]])
-    assert len(seen[0]) == 80
+    row_of = {x.tobytes(): i for i, x in enumerate(X)}
+    epochs = [np.array([row_of[x.tobytes()] for x in Xb]) for Xb in rec.X]  # one batch/epoch
+    assert len(epochs) == est.n_iter_ == 20
+    train = np.unique(np.concatenate(epochs))
+    assert len(train) == 80 and len(epochs[-1]) == 80  # the curriculum completed
+    easy_order = train[np.argsort(difficulty[train], kind="stable")]
+    for rows in epochs:
+        np.testing.assert_array_equal(np.sort(rows), np.sort(easy_order[: len(rows)]))
+    assert len(epochs[0]) == math.ceil(0.2 * 80) == 16
+    # not the easiest rows overall: the held-out rows are not candidates
+    assert set(epochs[0]) != set(np.argsort(difficulty, kind="stable")[:16])
 
 
 # --------------------------------------------------- user validation set
