@@ -192,24 +192,18 @@ def test_greedy_pretraining_stages(freeze, digits):
         assert not np.array_equal(trained[0][0], stage1.coefs_[0])
 
 
-def test_pretrained_layers_initialize_the_final_network(digits, monkeypatch):
+def test_pretrained_layers_initialize_the_final_network(digits):
     X, y = digits
-    import sklreg._base_mlp as mlp
-
-    seen = {}
-    real = mlp.greedy_pretrain
-
-    def spy(est, X, y, sw):
-        seen["trained"] = real(est, X, y, sw)
-        return seen["trained"]
-
-    monkeypatch.setattr(mlp, "greedy_pretrain", spy)
     est = MLPRegularizedClassifier(hidden_layer_sizes=(8, 6), max_iter=1, learning_rate=1e-12,
                                    optimizer="sgd", random_state=0, pretraining="greedy",
                                    pretraining_epochs=4)
     _fit(est, X, y)
+    # the only stage of (8, 6): a one-hidden-layer net trained pretraining_epochs epochs
+    stage1 = _fit(clone(est).set_params(hidden_layer_sizes=(8,), pretraining=None, max_iter=4),
+                  X, y)
     # one negligible fine-tuning step: the first layer is the pretrained one
-    np.testing.assert_allclose(est.coefs_[0], seen["trained"][0][0], atol=1e-9)
+    np.testing.assert_allclose(est.coefs_[0], stage1.coefs_[0], atol=1e-9)
+    np.testing.assert_allclose(est.intercepts_[0], stage1.intercepts_[0], atol=1e-9)
 
 
 # ------------------------------------------------------------ continuation (8.7.5)
@@ -228,21 +222,22 @@ def test_constant_continuation_equals_fixed_parameter(name, digits):
     np.testing.assert_allclose(cont.coefs_[0], fixed.coefs_[0], rtol=1e-12, atol=1e-14)
 
 
-def test_continuation_anneals_during_training(digits, monkeypatch):
+def test_continuation_anneals_during_training(digits):
+    """input_noise 0.4 -> 0.0 over 4 epochs is 0.4, 0.3, 0.2, 0.1, 0.0: a schedule
+    that agrees on epochs 0..e and then stays at its end value (0.4 - 0.1 e after
+    e epochs) gives the same training losses up to epoch e and others after."""
     X, y = digits
-    seen = []
-    real_apply = Continuation.apply
-
-    def spy(self, epoch):
-        real_apply(self, epoch)
-        seen.append(self.est._layer_config.input_noise)
-
-    monkeypatch.setattr(Continuation, "apply", spy)
-    est = MLPRegularizedClassifier(hidden_layer_sizes=(8,), max_iter=5, tol=0, n_iter_no_change=99,
-                                   random_state=0, continuation={"input_noise": (0.4, 0.0)},
-                                   continuation_epochs=4)
-    _fit(est, X, y)
-    np.testing.assert_allclose(seen[:5], [0.4, 0.3, 0.2, 0.1, 0.0])
+    kw = dict(hidden_layer_sizes=(8,), max_iter=5, tol=0, n_iter_no_change=99, random_state=0)
+    est = _fit(MLPRegularizedClassifier(**kw, continuation={"input_noise": (0.4, 0.0)},
+                                        continuation_epochs=4), X, y)
+    curve = np.array(est.loss_curve_)
+    fixed = _fit(MLPRegularizedClassifier(**kw, input_noise=0.4), X, y)
+    for e in range(4):
+        end = 0.4 - 0.1 * e
+        other = fixed if e == 0 else _fit(MLPRegularizedClassifier(
+            **kw, continuation={"input_noise": (0.4, end)}, continuation_epochs=e), X, y)
+        np.testing.assert_allclose(other.loss_curve_[: e + 1], curve[: e + 1], rtol=1e-10)
+        assert np.all(np.abs(np.array(other.loss_curve_[e + 1:]) - curve[e + 1:]) > 1e-6)
     names = _layer_names(est)
     assert "GaussianNoise" not in names  # strength 0 at the end: plain stack again
 
