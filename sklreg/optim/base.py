@@ -28,40 +28,31 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from .._registry import OPTIMIZERS
-from .._validation import check_interval
+from ._knobs import KnobChecks
 
 __all__ = ["Optimizer", "FirstOrderOptimizer"]
 
 
-class Optimizer(BaseEstimator):
-    """Common base of every optimizer (first-order and full-batch)."""
+class Optimizer(KnobChecks, BaseEstimator):
+    """Common base of every optimizer (first-order and full-batch).
+
+    Subclasses declare the interval rules of their knobs in ``_knobs``
+    (:mod:`sklreg.optim._knobs`); :meth:`start` checks them.
+    """
 
     #: learning rate used when the estimator's ``learning_rate`` is None
     default_learning_rate: float = 0.01
-    #: False for methods without a global step size (e.g. L-BFGS line searches)
-    uses_learning_rate: bool = True
     #: True for methods that need deterministic full-batch objectives
     full_batch: bool = False
-
-    def _validate(self):
-        """Check the hyper-parameters; raise ValueError naming the bad one.
-
-        Subclasses with knobs override this and call :meth:`_check`."""
-
-    def _check(self, name, low=None, high=None, closed="left", integer=False):
-        """Check hyper-parameter ``name`` lies in the interval; message names it."""
-        check_interval(
-            name, getattr(self, name), low, high, closed=closed, integer=integer,
-            owner=type(self).__name__,
-        )
 
 
 class FirstOrderOptimizer(Optimizer):
     """Base class of minibatch optimizers (book section 8.3 and 8.5).
 
-    Subclasses implement ``_allocate(theta)`` (create the state arrays, named
-    with a trailing underscore) and ``_step(theta, grad_fn, lr) -> loss`` (one
-    update of ``theta`` in place).
+    Subclasses name their state arrays in ``_state`` (attributes with a
+    trailing underscore, zeros shaped like ``theta``; :meth:`_allocate` also
+    creates the scratch buffer ``_buf``) and implement
+    ``_step(theta, grad_fn, lr) -> loss`` (one update of ``theta`` in place).
 
     Usage on any flat parameter vector::
 
@@ -129,8 +120,13 @@ class FirstOrderOptimizer(Optimizer):
         """
         return None
 
+    #: names of the state arrays (zeros like theta) created by ``_allocate``
+    _state = ()
+
     def _allocate(self, theta):
-        raise NotImplementedError
+        for name in self._state:
+            setattr(self, name, np.zeros_like(theta))
+        self._buf = np.empty_like(theta)
 
     def _step(self, theta, grad_fn, lr):
         raise NotImplementedError

@@ -45,6 +45,7 @@ from scipy.optimize import minimize as _scipy_minimize
 from threadpoolctl import ThreadpoolController
 
 from .._registry import OPTIMIZERS
+from ._knobs import COUNT, NONNEGATIVE, Knob
 from .base import FirstOrderOptimizer, Optimizer
 
 __all__ = [
@@ -102,7 +103,7 @@ class FullBatchOptimizer(Optimizer):
     """Base class of the full-batch (deterministic, line-search or second-order) methods.
 
     Subclasses store their knobs in ``__init__`` (scikit-learn parameter
-    protocol), check them in ``_validate`` and implement
+    protocol), declare their rules in ``_knobs`` and implement
     ``_minimize(oracle, theta, max_iter, callback) -> BatchResult``; they call
     :meth:`_iterate` once per iteration.
 
@@ -129,9 +130,14 @@ class FullBatchOptimizer(Optimizer):
     """
 
     full_batch = True
-    uses_learning_rate = False
     #: refuse models with more parameters (None: no limit); a knob in subclasses
     max_params = None
+    _knobs = {
+        "gtol": NONNEGATIVE,
+        "max_fun": COUNT,
+        "warmup_epochs": Knob(0, integer=True),
+        "max_params": Knob(1, integer=True, optional=True),
+    }
 
     @property
     def default_learning_rate(self):
@@ -148,13 +154,6 @@ class FullBatchOptimizer(Optimizer):
     @property
     def _name(self):
         return getattr(self, "_registry_name", type(self).__name__)
-
-    def _validate(self):
-        self._check("gtol", 0.0, None)
-        self._check("max_fun", 1, None, integer=True)
-        self._check("warmup_epochs", 0, None, integer=True)
-        if self.max_params is not None:
-            self._check("max_params", 1, None, integer=True)
 
     def _resolve_warmup(self):
         if self.warmup is None:
@@ -185,6 +184,13 @@ class FullBatchOptimizer(Optimizer):
         return self
 
     _size_reason = "it stores an n_params x n_params matrix"
+
+    def __init__(self, gtol=1e-5, max_fun=15000, warmup=None, warmup_epochs=5):
+        # the common knobs; subclasses call this from their own __init__
+        self.gtol = gtol
+        self.max_fun = max_fun
+        self.warmup = warmup
+        self.warmup_epochs = warmup_epochs
 
     def minimize(self, oracle, theta, max_iter, callback=None):
         """Minimize the oracle's objective from ``theta``, updating it in place.
@@ -266,8 +272,8 @@ class LBFGS(_ScipyMethod):
     gradient differences instead of the dense inverse-Hessian estimate ``M``
     of BFGS and applies ``M`` with the two-loop recursion; with ``memory=1``
     and ``M_{t-1} = I`` its direction is the draft's eq. 8.24 (see
-    :func:`lbfgs_direction`, which corrects the draft's swapped coefficients,
-    seeds §F 14).  Unlike scikit-learn, ``loss_curve_`` gets one entry per
+    :func:`lbfgs_direction`, which corrects the draft's swapped coefficients;
+    ``docs/second_order.md``, "Sign corrections relative to the draft chapter").  Unlike scikit-learn, ``loss_curve_`` gets one entry per
     iteration.
 
     Parameters
@@ -288,22 +294,14 @@ class LBFGS(_ScipyMethod):
     """
 
     _method = "L-BFGS-B"
+    _knobs = {"memory": COUNT, "ftol": NONNEGATIVE, "max_ls": COUNT}
 
     def __init__(self, memory=10, max_fun=15000, gtol=1e-5, ftol=2.220446049250313e-09,
                  max_ls=20, warmup=None, warmup_epochs=5):
+        super().__init__(gtol, max_fun, warmup, warmup_epochs)
         self.memory = memory
-        self.max_fun = max_fun
-        self.gtol = gtol
         self.ftol = ftol
         self.max_ls = max_ls
-        self.warmup = warmup
-        self.warmup_epochs = warmup_epochs
-
-    def _validate(self):
-        super()._validate()
-        self._check("memory", 1, None, integer=True)
-        self._check("ftol", 0.0, None)
-        self._check("max_ls", 1, None, integer=True)
 
     def _options(self, max_iter):
         return {"maxcor": self.memory, "maxfun": self.max_fun, "maxiter": max_iter,
@@ -319,7 +317,8 @@ class BFGS(_ScipyMethod):
     secant condition ``M phi = Delta`` holds, and moves along
     ``rho = -M g`` with a Wolfe line search.  The draft prints ``rho = +M g``
     (ascent) and ``phi^T phi`` instead of ``Delta Delta^T`` in eq. 8.23
-    (seeds §F 13); :func:`bfgs_inverse_update` is the corrected formula.
+    (``docs/second_order.md``, "Sign corrections relative to the draft
+    chapter"); :func:`bfgs_inverse_update` is the corrected formula.
     Memory is ``O(n_params^2)`` and scipy's update multiplies
     ``n_params x n_params`` matrices (``O(n_params^3)`` time per iteration),
     so the model size is capped; prefer :class:`LBFGS` beyond a few hundred
@@ -341,11 +340,8 @@ class BFGS(_ScipyMethod):
 
     def __init__(self, gtol=1e-5, max_fun=15000, max_params=2000, warmup=None,
                  warmup_epochs=5):
-        self.gtol = gtol
-        self.max_fun = max_fun
+        super().__init__(gtol, max_fun, warmup, warmup_epochs)
         self.max_params = max_params
-        self.warmup = warmup
-        self.warmup_epochs = warmup_epochs
 
     def _options(self, max_iter):
         return {"gtol": self.gtol, "norm": np.inf, "maxiter": max_iter}
@@ -378,7 +374,8 @@ def lbfgs_direction(g, delta, phi):
     ``rho = -g + a Delta + b phi`` with
     ``a = -(1 + phi^T phi / Delta^T phi) Delta^T g / Delta^T phi + phi^T g / Delta^T phi``
     and ``b = Delta^T g / Delta^T phi``: this is ``-M g`` for the BFGS update of
-    ``M = I``.  The draft writes ``-g + b Delta + a phi`` (seeds §F 14).
+    ``M = I``.  The draft writes ``-g + b Delta + a phi`` (see
+    ``docs/second_order.md``, "Sign corrections relative to the draft chapter").
     """
     dp = float(delta @ phi)
     dg, pg = float(delta @ g), float(phi @ g)

@@ -14,14 +14,15 @@ formulas need no Hessian:
 * Fletcher-Reeves:  ``beta_t = g_t^T g_t / g_{t-1}^T g_{t-1}``          (D8.19)
 * Polak-Ribiere:    ``beta_t = (g_t - g_{t-1})^T g_t / g_{t-1}^T g_{t-1}`` (D8.20)
 
-Corrections relative to the draft (seeds §F 12): the direction is
+Corrections relative to the draft (``docs/second_order.md``, "Sign
+corrections relative to the draft chapter"): the direction is
 ``-g_t + beta rho`` (eq. D8.18 prints ``+g_t``), the line search minimizes
 ``J(theta_t + eta rho_t)`` (the draft's omits ``eta rho_t``), and the
 Polak-Ribiere numerator is ``(g_t - g_{t-1})^T g_t``.
 
 On non-quadratic objectives conjugacy is lost, so nonlinear CG restarts
-(``beta = 0``, a step along the plain negative gradient, draft D8.5.2 and
-O43): every ``restart`` iterations, when Polak-Ribiere's beta is negative
+(``beta = 0``, a step along the plain negative gradient, draft D8.5.2;
+``docs/second_order.md``, "Conjugate gradients"): every ``restart`` iterations, when Polak-Ribiere's beta is negative
 (the "PR+" rule), when the new direction is not a descent direction, and when
 a line search fails along a conjugate direction.
 """
@@ -35,6 +36,7 @@ from scipy.optimize import line_search as _wolfe_line_search
 
 from .._registry import OPTIMIZERS
 from .._validation import check_options
+from ._knobs import Knob
 from .batch import BatchResult, FullBatchOptimizer
 
 __all__ = ["CG"]
@@ -85,27 +87,22 @@ class CG(FullBatchOptimizer):
     """
 
     _newton_steps = 10  # Newton-Raphson steps per 'newton' line search
+    _knobs = {"restart": Knob(1, integer=True, optional=True),
+              "c1": Knob(0.0, 1.0, "neither")}
 
     def __init__(self, beta="polak_ribiere", restart=None, line_search="wolfe", gtol=1e-5,
                  max_fun=15000, c1=1e-4, c2=0.1, warmup=None, warmup_epochs=5):
+        super().__init__(gtol, max_fun, warmup, warmup_epochs)
         self.beta = beta
         self.restart = restart
         self.line_search = line_search
-        self.gtol = gtol
-        self.max_fun = max_fun
         self.c1 = c1
         self.c2 = c2
-        self.warmup = warmup
-        self.warmup_epochs = warmup_epochs
 
     def _validate(self):
+        check_options("beta", self.beta, list(BETAS), owner="CG")
+        check_options("line_search", self.line_search, list(LINE_SEARCHES), owner="CG")
         super()._validate()
-        owner = "CG"
-        check_options("beta", self.beta, list(BETAS), owner=owner)
-        check_options("line_search", self.line_search, list(LINE_SEARCHES), owner=owner)
-        if self.restart is not None:
-            self._check("restart", 1, None, integer=True)
-        self._check("c1", 0.0, 1.0, closed="neither")
         self._check("c2", float(self.c1), 1.0, closed="neither")
 
     # ------------------------------------------------------------ recursion

@@ -34,28 +34,14 @@ import math
 import numpy as np
 
 from .._registry import OPTIMIZERS
+from ._kernels import _ema_sq, _interim_point, _rms_step_scale, _root_step_scale
+from ._knobs import POSITIVE, RATE
 from .base import FirstOrderOptimizer
 
 __all__ = [
     "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "RMSPropNesterov",
     "Adam", "AdaDelta",
 ]
-
-
-def _ema_sq(r, g, rho, buf):
-    """``r <- rho * r + (1 - rho) * g * g`` in place, ``buf`` as scratch."""
-    r *= rho
-    np.multiply(g, g, out=buf)
-    buf *= 1.0 - rho
-    r += buf
-
-
-def _rms_step_scale(r, epsilon, lr, out):
-    """``out = lr / sqrt(epsilon + r[:k])`` (RMSProp's step sizes) in place."""
-    np.add(r[: out.size], float(epsilon), out=out)
-    np.sqrt(out, out=out)
-    np.divide(float(lr), out, out=out)
-    return out
 
 
 @OPTIMIZERS.register("sgd")
@@ -69,9 +55,6 @@ class SGD(FirstOrderOptimizer):
 
     default_learning_rate = 0.01
 
-    def _allocate(self, theta):
-        self._buf = np.empty_like(theta)
-
     def _step(self, theta, grad_fn, lr):
         loss, g = grad_fn(theta)
         np.multiply(g, float(lr), out=self._buf)
@@ -79,31 +62,7 @@ class SGD(FirstOrderOptimizer):
         return loss
 
 
-class _MomentumBase(FirstOrderOptimizer):
-    """Knob, validation and state shared by Momentum and Nesterov."""
-
-    def __init__(self, momentum=0.9):
-        self.momentum = momentum
-
-    def _validate(self):
-        self._check("momentum", 0.0, 1.0, closed="left")
-
-    def _allocate(self, theta):
-        self.velocity_ = np.zeros_like(theta)
-        self._buf = np.empty_like(theta)
-
-
-@OPTIMIZERS.register("momentum")
-class Momentum(_MomentumBase):
-    """SGD with (heavy-ball) momentum, Algorithm 8.2 (book section 8.3.2).
-
-    ``v <- momentum * v - lr * g``; ``theta <- theta + v``, ``v`` starting at 0.
-    The velocity holds learning-rate-scaled steps, as in the book and
-    scikit-learn; ``torch.optim.SGD`` instead keeps ``b <- momentum * b + g`` and
-    steps by ``-lr * b``, which is the same only while ``lr`` is constant.
-    With a constant gradient the step tends to ``lr * |g| / (1 - momentum)``
-    (equation 8.17).
-
+_MOMENTUM_DOC = """
     Parameters
     ----------
     momentum : float, default=0.9
@@ -113,7 +72,30 @@ class Momentum(_MomentumBase):
     ----------
     velocity_ : ndarray
         Velocity ``v``.
-    """
+"""
+
+
+class _MomentumBase(FirstOrderOptimizer):
+    """Knob, validation and state shared by Momentum and Nesterov."""
+
+    _knobs = {"momentum": RATE}
+    _state = ("velocity_",)
+
+    def __init__(self, momentum=0.9):
+        self.momentum = momentum
+
+
+@OPTIMIZERS.register("momentum")
+class Momentum(_MomentumBase):
+    __doc__ = """SGD with (heavy-ball) momentum, Algorithm 8.2 (book section 8.3.2).
+
+    ``v <- momentum * v - lr * g``; ``theta <- theta + v``, ``v`` starting at 0.
+    The velocity holds learning-rate-scaled steps, as in the book and
+    scikit-learn; ``torch.optim.SGD`` instead keeps ``b <- momentum * b + g`` and
+    steps by ``-lr * b``, which is the same only while ``lr`` is constant.
+    With a constant gradient the step tends to ``lr * |g| / (1 - momentum)``
+    (equation 8.17).
+""" + _MOMENTUM_DOC
 
     default_learning_rate = 0.01
 
@@ -129,7 +111,7 @@ class Momentum(_MomentumBase):
 
 @OPTIMIZERS.register("nesterov")
 class Nesterov(_MomentumBase):
-    """SGD with Nesterov momentum, Algorithm 8.3 (book section 8.3.3).
+    __doc__ = """SGD with Nesterov momentum, Algorithm 8.3 (book section 8.3.3).
 
     Interim point ``theta~ = theta + momentum * v``; ``g`` = gradient **at
     theta~**; ``v <- momentum * v - lr * g``; ``theta <- theta + v``.
@@ -138,25 +120,13 @@ class Nesterov(_MomentumBase):
     and ``torch.optim.SGD(nesterov=True)`` use the reformulation that stores the
     look-ahead point as the parameters and evaluates the gradient there; their
     iterates are the interim points of this class, not its ``theta``.
-
-    Parameters
-    ----------
-    momentum : float, default=0.9
-        Decay ``alpha`` of the velocity, in [0, 1).
-
-    Attributes
-    ----------
-    velocity_ : ndarray
-        Velocity ``v``.
-    """
+""" + _MOMENTUM_DOC
 
     default_learning_rate = 0.01
 
     def _step(self, theta, grad_fn, lr):
         v, buf, mu = self.velocity_, self._buf, float(self.momentum)
-        np.multiply(v, mu, out=buf)
-        buf += theta                      # interim point theta~
-        loss, g = grad_fn(buf)
+        loss, g = grad_fn(_interim_point(theta, v, mu, buf))
         v *= mu
         np.multiply(g, float(lr), out=buf)
         v -= buf
@@ -164,8 +134,33 @@ class Nesterov(_MomentumBase):
         return loss
 
 
+class _DiagonalScaling(FirstOrderOptimizer):
+    """AdaGrad and the RMSProp family: a running statistic ``r`` of the squared
+    gradients gives per-coordinate step sizes ``lr * d(r)`` (:meth:`step_scale`).
+
+    Subclasses implement ``_accumulate(g, buf)`` (update ``r`` with ``g``,
+    ``buf`` as scratch) and ``step_scale``; ``_rescaled(g, lr)`` returns the
+    scratch buffer holding ``lr * d(r) * g`` after the statistic's update.
+    """
+
+    def _rescaled(self, g, lr):
+        buf = self._buf
+        self._accumulate(g, buf)
+        self.step_scale(lr, buf)
+        buf *= g
+        return buf
+
+    def _step(self, theta, grad_fn, lr):
+        loss, g = grad_fn(theta)
+        theta -= self._rescaled(g, lr)
+        return loss
+
+    def _accumulate(self, g, buf):
+        raise NotImplementedError
+
+
 @OPTIMIZERS.register("adagrad")
-class AdaGrad(FirstOrderOptimizer):
+class AdaGrad(_DiagonalScaling):
     """AdaGrad, Algorithm 8.4 (book section 8.5.1; Duchi et al., 2011).
 
     ``r <- r + g * g``; ``theta <- theta - lr / (epsilon + sqrt(r)) * g``
@@ -185,39 +180,37 @@ class AdaGrad(FirstOrderOptimizer):
     """
 
     default_learning_rate = 0.01
+    _knobs = {"epsilon": POSITIVE}
+    _state = ("grad_sq_sum_",)
 
     def __init__(self, epsilon=1e-7):
         self.epsilon = epsilon
 
-    def _validate(self):
-        self._check("epsilon", 0.0, None, closed="neither")
-
-    def _allocate(self, theta):
-        self.grad_sq_sum_ = np.zeros_like(theta)
-        self._buf = np.empty_like(theta)
-
-    def _step(self, theta, grad_fn, lr):
-        loss, g = grad_fn(theta)
-        r, buf = self.grad_sq_sum_, self._buf
+    def _accumulate(self, g, buf):
         np.multiply(g, g, out=buf)
-        r += buf
-        np.sqrt(r, out=buf)
-        buf += float(self.epsilon)
-        np.divide(float(lr), buf, out=buf)
-        buf *= g
-        theta -= buf
-        return loss
+        self.grad_sq_sum_ += buf
 
     def step_scale(self, lr, out):
         """``lr / (epsilon + sqrt(r))``, the step sizes of the last update."""
-        np.sqrt(self.grad_sq_sum_[: out.size], out=out)
-        out += float(self.epsilon)
-        np.divide(float(lr), out, out=out)
-        return out
+        return _root_step_scale(self.grad_sq_sum_, self.epsilon, lr, out)
+
+
+class _RMSBase(_DiagonalScaling):
+    """Moving average ``r`` of the squared gradients (decay ``rho``) and the
+    step sizes ``lr / sqrt(epsilon + r)``, shared by the RMSProp boxes."""
+
+    _state = ("grad_sq_avg_",)
+
+    def _accumulate(self, g, buf):
+        _ema_sq(self.grad_sq_avg_, g, float(self.rho), buf)
+
+    def step_scale(self, lr, out):
+        """``lr / sqrt(epsilon + r)``, the step sizes of the last update."""
+        return _rms_step_scale(self.grad_sq_avg_, self.epsilon, lr, out)
 
 
 @OPTIMIZERS.register("rmsprop")
-class RMSProp(FirstOrderOptimizer):
+class RMSProp(_RMSBase):
     """RMSProp, Algorithm 8.5 (book section 8.5.2; Hinton, 2012).
 
     ``r <- rho * r + (1 - rho) * g * g``;
@@ -241,37 +234,14 @@ class RMSProp(FirstOrderOptimizer):
     """
 
     default_learning_rate = 0.001
+    _knobs = {"rho": RATE, "epsilon": POSITIVE}
 
     def __init__(self, rho=0.9, epsilon=1e-6):
-        self.rho = rho
-        self.epsilon = epsilon
-
-    def _validate(self):
-        self._check("rho", 0.0, 1.0, closed="left")
-        self._check("epsilon", 0.0, None, closed="neither")
-
-    def _allocate(self, theta):
-        self.grad_sq_avg_ = np.zeros_like(theta)
-        self._buf = np.empty_like(theta)
-
-    def _step(self, theta, grad_fn, lr):
-        loss, g = grad_fn(theta)
-        r, buf, rho = self.grad_sq_avg_, self._buf, float(self.rho)
-        _ema_sq(r, g, rho, buf)
-        np.add(r, float(self.epsilon), out=buf)
-        np.sqrt(buf, out=buf)
-        np.divide(float(lr), buf, out=buf)
-        buf *= g
-        theta -= buf
-        return loss
-
-    def step_scale(self, lr, out):
-        """``lr / sqrt(epsilon + r)``, the step sizes of the last update."""
-        return _rms_step_scale(self.grad_sq_avg_, self.epsilon, lr, out)
+        self.rho, self.epsilon = rho, epsilon
 
 
 @OPTIMIZERS.register("rmsprop_nesterov")
-class RMSPropNesterov(FirstOrderOptimizer):
+class RMSPropNesterov(_RMSBase):
     """RMSProp with Nesterov momentum, Algorithm 8.6 (book section 8.5.2).
 
     Interim point ``theta~ = theta + momentum * v``; ``g`` = gradient **at
@@ -300,41 +270,19 @@ class RMSPropNesterov(FirstOrderOptimizer):
     """
 
     default_learning_rate = 0.001
+    _knobs = {"rho": RATE, "momentum": RATE, "epsilon": POSITIVE}
+    _state = ("velocity_", "grad_sq_avg_")
 
     def __init__(self, rho=0.9, momentum=0.9, epsilon=1e-6):
-        self.rho = rho
-        self.momentum = momentum
-        self.epsilon = epsilon
-
-    def _validate(self):
-        self._check("rho", 0.0, 1.0, closed="left")
-        self._check("momentum", 0.0, 1.0, closed="left")
-        self._check("epsilon", 0.0, None, closed="neither")
-
-    def _allocate(self, theta):
-        self.velocity_ = np.zeros_like(theta)
-        self.grad_sq_avg_ = np.zeros_like(theta)
-        self._buf = np.empty_like(theta)
+        self.rho, self.momentum, self.epsilon = rho, momentum, epsilon
 
     def _step(self, theta, grad_fn, lr):
-        v, r, buf = self.velocity_, self.grad_sq_avg_, self._buf
-        mu, rho = float(self.momentum), float(self.rho)
-        np.multiply(v, mu, out=buf)
-        buf += theta                      # interim point theta~
-        loss, g = grad_fn(buf)
-        _ema_sq(r, g, rho, buf)
-        np.add(r, float(self.epsilon), out=buf)
-        np.sqrt(buf, out=buf)
-        np.divide(float(lr), buf, out=buf)
-        buf *= g
+        v, mu = self.velocity_, float(self.momentum)
+        loss, g = grad_fn(_interim_point(theta, v, mu, self._buf))
         v *= mu
-        v -= buf
+        v -= self._rescaled(g, lr)        # lr / sqrt(epsilon + r) * g
         theta += v
         return loss
-
-    def step_scale(self, lr, out):
-        """``lr / sqrt(epsilon + r)``, the step sizes of the velocity's last term."""
-        return _rms_step_scale(self.grad_sq_avg_, self.epsilon, lr, out)
 
 
 @OPTIMIZERS.register("adam")
@@ -369,21 +317,11 @@ class Adam(FirstOrderOptimizer):
     """
 
     default_learning_rate = 0.001
+    _knobs = {"beta_1": RATE, "beta_2": RATE, "epsilon": POSITIVE}  # epsilon as scikit-learn
+    _state = ("first_moment_", "second_moment_")
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-
-    def _validate(self):
-        self._check("beta_1", 0.0, 1.0, closed="left")
-        self._check("beta_2", 0.0, 1.0, closed="left")
-        self._check("epsilon", 0.0, None, closed="neither")  # as scikit-learn
-
-    def _allocate(self, theta):
-        self.first_moment_ = np.zeros_like(theta)
-        self.second_moment_ = np.zeros_like(theta)
-        self._buf = np.empty_like(theta)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def _step(self, theta, grad_fn, lr):
         loss, g = grad_fn(theta)
@@ -413,10 +351,9 @@ class Adam(FirstOrderOptimizer):
         as in :meth:`step`; the update is this step size times ``s^``.
         """
         c = math.sqrt(1.0 - float(self.beta_2) ** max(self.t_, 1))
-        np.sqrt(self.second_moment_[: out.size], out=out)
-        out += float(self.epsilon) * c
-        np.divide(float(lr) * c, out, out=out)
-        return out
+        return _root_step_scale(
+            self.second_moment_, float(self.epsilon) * c, float(lr) * c, out
+        )
 
 
 @OPTIMIZERS.register("adadelta")
@@ -449,19 +386,14 @@ class AdaDelta(FirstOrderOptimizer):
     """
 
     default_learning_rate = 1.0
+    _knobs = {"rho": RATE, "epsilon": POSITIVE}
+    _state = ("grad_sq_avg_", "step_sq_avg_")
 
     def __init__(self, rho=0.95, epsilon=1e-6):
-        self.rho = rho
-        self.epsilon = epsilon
-
-    def _validate(self):
-        self._check("rho", 0.0, 1.0, closed="left")
-        self._check("epsilon", 0.0, None, closed="neither")
+        self.rho, self.epsilon = rho, epsilon
 
     def _allocate(self, theta):
-        self.grad_sq_avg_ = np.zeros_like(theta)
-        self.step_sq_avg_ = np.zeros_like(theta)
-        self._buf = np.empty_like(theta)
+        super()._allocate(theta)
         self._buf2 = np.empty_like(theta)
         self._ratio = np.ones_like(theta)  # last sqrt(s + eps) / sqrt(r + eps)
 

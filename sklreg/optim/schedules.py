@@ -26,6 +26,7 @@ from sklearn.base import BaseEstimator
 
 from .._registry import SCHEDULES
 from .._validation import check_interval
+from ._knobs import COUNT, NONNEGATIVE, Knob, KnobChecks
 
 __all__ = [
     "Schedule",
@@ -38,12 +39,13 @@ __all__ = [
 ]
 
 
-class Schedule(BaseEstimator):
+class Schedule(KnobChecks, BaseEstimator):
     """Base class of learning-rate schedules.
 
-    Subclasses override :meth:`_validate` (knob checks with :meth:`_check`),
-    :meth:`_reset` (running state), :meth:`__call__` and, when they react to
-    the monitored loss, :meth:`end_epoch`.
+    Subclasses declare their knobs' rules in ``_knobs``
+    (:mod:`sklreg.optim._knobs`) and override :meth:`_reset` (running state),
+    :meth:`__call__` and, when they react to the monitored loss,
+    :meth:`end_epoch`.
     """
 
     def start(self, steps_per_epoch: int, max_iter: int):
@@ -70,19 +72,25 @@ class Schedule(BaseEstimator):
     def end_epoch(self, epoch: int, monitor: float) -> None:
         """Called after each epoch with the monitored loss (lower is better)."""
 
-    def _validate(self):
-        """Check the knobs; raise ValueError naming the bad one."""
-
     def _reset(self, steps_per_epoch: int, max_iter: int):
         """Create/reset the running state (attributes ending with ``_``)."""
 
-    def _check(self, name, low=None, high=None, closed="left", integer=False,
-               allow_none=False):
-        value = getattr(self, name)
-        if allow_none and value is None:
-            return
-        check_interval(name, value, low, high, closed=closed, integer=integer,
-                       owner=type(self).__name__)
+
+_UNIT_RIGHT = Knob(0.0, 1.0, "right")  # decay factors gamma in (0, 1]
+
+
+class _DecayStepsSchedule(Schedule):
+    """Continuous decays of ``step / decay_steps``: the knob ``decay_steps``
+    (time scale in updates; None: one epoch), copied as a float to
+    ``decay_steps_`` at start, like each knob a subclass declares (``name_``)."""
+
+    _knobs = {"decay_steps": Knob(0.0, closed="neither", optional=True)}
+
+    def _reset(self, steps_per_epoch, max_iter):
+        d = steps_per_epoch if self.decay_steps is None else self.decay_steps
+        self.decay_steps_ = float(d)
+        for name in vars(type(self))["_knobs"]:
+            setattr(self, f"{name}_", float(getattr(self, name)))
 
 
 @SCHEDULES.register("constant")
@@ -129,9 +137,8 @@ class LinearDecay(Schedule):
         self.tau = tau
         self.final_ratio = final_ratio
 
-    def _validate(self):
-        self._check("tau", 1, integer=True, allow_none=True)
-        self._check("final_ratio", 0.0, 1.0, closed="both")
+    _knobs = {"tau": Knob(1, integer=True, optional=True),
+              "final_ratio": Knob(0.0, 1.0, "both")}
 
     def _reset(self, steps_per_epoch, max_iter):
         tau = steps_per_epoch * max_iter if self.tau is None else self.tau
@@ -146,7 +153,7 @@ class LinearDecay(Schedule):
 
 
 @SCHEDULES.register("invscaling")
-class InverseScaling(Schedule):
+class InverseScaling(_DecayStepsSchedule):
     r"""Inverse-power decay: factor ``(1 + step / decay_steps) ** (-power_t)``.
 
     With ``power_t=1`` this is the ``eps_0 / k``-type schedule that satisfies
@@ -161,25 +168,17 @@ class InverseScaling(Schedule):
         Time scale in updates; None means ``steps_per_epoch`` (one epoch).
     """
 
+    _knobs = {"power_t": NONNEGATIVE}
+
     def __init__(self, power_t=0.5, decay_steps=None):
-        self.power_t = power_t
-        self.decay_steps = decay_steps
-
-    def _validate(self):
-        self._check("power_t", 0.0)
-        self._check("decay_steps", 0.0, closed="neither", allow_none=True)
-
-    def _reset(self, steps_per_epoch, max_iter):
-        d = steps_per_epoch if self.decay_steps is None else self.decay_steps
-        self.decay_steps_ = float(d)
-        self.power_t_ = float(self.power_t)
+        self.power_t, self.decay_steps = power_t, decay_steps
 
     def __call__(self, step, epoch):
         return (1.0 + step / self.decay_steps_) ** (-self.power_t_)
 
 
 @SCHEDULES.register("exponential")
-class ExponentialDecay(Schedule):
+class ExponentialDecay(_DecayStepsSchedule):
     r"""Exponential decay: factor ``gamma ** (step / decay_steps)`` (continuous).
 
     Parameters
@@ -191,18 +190,10 @@ class ExponentialDecay(Schedule):
         is the decay per epoch).
     """
 
+    _knobs = {"gamma": _UNIT_RIGHT}
+
     def __init__(self, gamma=0.95, decay_steps=None):
-        self.gamma = gamma
-        self.decay_steps = decay_steps
-
-    def _validate(self):
-        self._check("gamma", 0.0, 1.0, closed="right")
-        self._check("decay_steps", 0.0, closed="neither", allow_none=True)
-
-    def _reset(self, steps_per_epoch, max_iter):
-        d = steps_per_epoch if self.decay_steps is None else self.decay_steps
-        self.decay_steps_ = float(d)
-        self.gamma_ = float(self.gamma)
+        self.gamma, self.decay_steps = gamma, decay_steps
 
     def __call__(self, step, epoch):
         return self.gamma_ ** (step / self.decay_steps_)
@@ -224,9 +215,7 @@ class StepDecay(Schedule):
         self.step_size = step_size
         self.gamma = gamma
 
-    def _validate(self):
-        self._check("step_size", 1, integer=True)
-        self._check("gamma", 0.0, 1.0, closed="right")
+    _knobs = {"step_size": COUNT, "gamma": _UNIT_RIGHT}
 
     def _reset(self, steps_per_epoch, max_iter):
         self.step_size_ = int(self.step_size)
@@ -286,12 +275,13 @@ class ReduceOnPlateau(Schedule):
         self.min_factor = min_factor
         self.cooldown = cooldown
 
-    def _validate(self):
-        self._check("factor", 0.0, 1.0, closed="neither")
-        self._check("patience", 1, integer=True)
-        self._check("threshold", 0.0)
-        self._check("min_factor", 0.0, 1.0, closed="both")
-        self._check("cooldown", 0, integer=True)
+    _knobs = {
+        "factor": Knob(0.0, 1.0, "neither"),
+        "patience": COUNT,
+        "threshold": NONNEGATIVE,
+        "min_factor": Knob(0.0, 1.0, "both"),
+        "cooldown": Knob(0, integer=True),
+    }
 
     def _reset(self, steps_per_epoch, max_iter):
         self.factor_ = 1.0

@@ -11,7 +11,8 @@ Levenberg-Marquardt style:
 (draft eq. D8.14 and its damped form, Levenberg 1944, Marquardt 1963).  The
 draft prints the Newton update as ``theta + H^{-1} g`` and the natural
 gradient update (D8.31) with ``+`` and no step size: both ascend; the
-descent forms above are used (seeds §F 11 and 15).
+descent forms above are used (see ``docs/second_order.md``, "Sign
+corrections relative to the draft chapter").
 
 ``lambda`` adapts with the gain ratio ``r = (J(theta) - J(theta + p)) /
 (m(0) - m(p))`` (Nielsen's rule): a step that does not decrease the
@@ -40,6 +41,7 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigvalsh
 
 from .._registry import OPTIMIZERS
 from .._validation import check_options
+from ._knobs import NONNEGATIVE, Knob
 from .batch import BatchResult, FullBatchOptimizer
 
 __all__ = ["Newton", "NaturalGradient", "solve_damped_cg"]
@@ -91,25 +93,19 @@ class _DampedSecondOrder(FullBatchOptimizer):
     #: oracle method giving the curvature-vector product ``B v``
     _product = None
     _size_reason = "each iteration needs up to n_params curvature-vector products"
+    _knobs = {"damping": NONNEGATIVE, "cg_max_iter": Knob(1, integer=True, optional=True)}
 
     def __init__(self, damping=1e-4, solver="auto", max_params=2000, gtol=1e-5,
                  max_fun=15000, cg_max_iter=None, warmup=None, warmup_epochs=5):
+        super().__init__(gtol, max_fun, warmup, warmup_epochs)
         self.damping = damping
         self.solver = solver
         self.max_params = max_params
-        self.gtol = gtol
-        self.max_fun = max_fun
         self.cg_max_iter = cg_max_iter
-        self.warmup = warmup
-        self.warmup_epochs = warmup_epochs
 
     def _validate(self):
+        check_options("solver", self.solver, list(SOLVERS), owner=type(self).__name__)
         super()._validate()
-        self._check("damping", 0.0, None)
-        owner = type(self).__name__
-        check_options("solver", self.solver, list(SOLVERS), owner=owner)
-        if self.cg_max_iter is not None:
-            self._check("cg_max_iter", 1, None, integer=True)
 
     def _minimize(self, oracle, theta, max_iter, callback):
         x = theta
@@ -200,9 +196,29 @@ def _solve_dense(B, g, lam):
     return p, float(p @ B @ p), lam
 
 
+#: the knobs after ``solver`` and the attributes, shared by both docstrings
+_DAMPED_DOC_TAIL = """    max_params : int, default=2000
+        Refuse larger models (use 'lbfgs').
+    gtol : float, default=1e-5
+        Stop when ``max_i |g_i| <= gtol``.
+    max_fun : int, default=15000
+        Maximum number of objective/gradient evaluations.
+    cg_max_iter : int or None, default=None
+        Maximum linear-CG steps per solve; None is ``min(n_params, 500)``.
+    warmup : None, str or FirstOrderOptimizer, default=None
+        First-order method to run first (see :mod:`sklreg.optim.batch`).
+    warmup_epochs : int, default=5
+
+    Attributes
+    ----------
+    damping_ : float
+        ``lambda`` after the last accepted step.
+"""
+
+
 @OPTIMIZERS.register("newton")
 class Newton(_DampedSecondOrder):
-    """Damped Newton's method (draft Algorithm 8.9 and section D8.5.1).
+    __doc__ = """Damped Newton's method (draft Algorithm 8.9 and section D8.5.1).
 
     ``theta <- theta - (H + lambda I)^{-1} g`` on the full-batch objective,
     with the exact Hessian ``H`` (loss and penalties), ``lambda`` adapted
@@ -211,7 +227,8 @@ class Newton(_DampedSecondOrder):
     positive-definite quadratic with ``damping=0`` it jumps to the minimum
     in one step (D8.14).  For small models only: the Hessian has
     ``n_params^2`` entries.  The draft prints ``Delta theta = +H^{-1} g``
-    (ascent, seeds §F 11).
+    (ascent; ``docs/second_order.md``, "Sign corrections relative to the
+    draft chapter").
 
     Parameters
     ----------
@@ -223,29 +240,14 @@ class Newton(_DampedSecondOrder):
         ``-lambda_min(H)`` when needed).  'cg': truncated linear conjugate
         gradients on ``H + lambda I`` (Newton-CG).  'auto': 'dense' up to
         100 parameters, 'cg' above.
-    max_params : int, default=2000
-        Refuse larger models (use 'lbfgs').
-    gtol : float, default=1e-5
-        Stop when ``max_i |g_i| <= gtol``.
-    max_fun : int, default=15000
-        Maximum number of objective/gradient evaluations.
-    cg_max_iter : int or None, default=None
-        Maximum linear-CG steps per solve; None is ``min(n_params, 500)``.
-    warmup : None, str or FirstOrderOptimizer, default=None
-    warmup_epochs : int, default=5
-
-    Attributes
-    ----------
-    damping_ : float
-        ``lambda`` after the last accepted step.
-    """
+""" + _DAMPED_DOC_TAIL
 
     _product = "hvp"
 
 
 @OPTIMIZERS.register("natural_gradient")
 class NaturalGradient(_DampedSecondOrder):
-    """Damped natural gradient (draft section 8.6).
+    __doc__ = """Damped natural gradient (draft section 8.6).
 
     ``theta <- theta - (F + lambda I)^{-1} g`` with ``F`` the Fisher
     information of the model's predictive distribution ``p(y | x; theta)``,
@@ -257,7 +259,8 @@ class NaturalGradient(_DampedSecondOrder):
     the Hessian, so the natural gradient step is the Newton step.  ``F`` is
     positive semi-definite, so the damped system is always solvable.  The
     step size of D8.31 is set by the adaptive damping (``eta = 1`` along the
-    damped direction); the draft's ``+`` sign is corrected (seeds §F 15).
+    damped direction); the draft's ``+`` sign is corrected
+    (``docs/second_order.md``, "Sign corrections relative to the draft chapter").
 
     Parameters
     ----------
@@ -265,18 +268,6 @@ class NaturalGradient(_DampedSecondOrder):
         Initial ``lambda`` (Tikhonov damping of ``F``); adapted after every step.
     solver : {'auto', 'cg', 'dense'}, default='auto'
         As for :class:`Newton`.
-    max_params : int, default=2000
-        Refuse larger models (use 'lbfgs').
-    gtol : float, default=1e-5
-    max_fun : int, default=15000
-    cg_max_iter : int or None, default=None
-    warmup : None, str or FirstOrderOptimizer, default=None
-    warmup_epochs : int, default=5
-
-    Attributes
-    ----------
-    damping_ : float
-        ``lambda`` after the last accepted step.
-    """
+""" + _DAMPED_DOC_TAIL
 
     _product = "fisher_vp"
