@@ -30,7 +30,8 @@ Fisher-vector products
     independent sigmoids, unit-variance Gaussian) ``A_i`` is the Hessian of
     the per-sample loss with respect to the outputs, so this Fisher is exact
     (no sampling of labels) and equals the generalized Gauss-Newton matrix;
-    without hidden layers it equals the Hessian of the data term (test T47).
+    without hidden layers it equals the Hessian of the data term
+    (``tests/test_second_order.py::test_fisher_equals_hessian_without_hidden_layers``).
 
 Penalties add their own curvature: ``alpha`` on the weights for L2 (with or
 without a reference point), zero for L1 (piecewise linear), central

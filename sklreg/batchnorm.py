@@ -14,7 +14,8 @@ at its initial value (``hidden_bias_init``), its gradient being exactly zero.
 
 * Statistics are per minibatch in training (weighted by the normalized sample
   weights when there are any, so a sample weight of 2 acts like a duplicated
-  row); the noise they inject is the regularizing effect of 7.12 (R38).
+  row); the noise they inject regularizes, like dropout (book 8.7.1 and
+  7.12; ``docs/noise_dropout.md``, "Batch normalization (8.7.1)").
 * At inference, running statistics are used: the plain average of the batch
   statistics for the first ``1 / (1 - momentum)`` updates, then an
   exponential moving average ``r <- momentum * r + (1 - momentum) * batch``

@@ -12,8 +12,8 @@ units are never dropped).  Kept units are divided by ``keep`` ("inverted
 dropout"), so the weight-scaling rule is built in and inference needs no
 rescaling.  ``dropout_type='gaussian'`` multiplies the units by
 ``N(1, dropout / (1 - dropout))`` noise instead -- the same mean and variance
-as the inverted Bernoulli mask (R37; variance 1 at dropout 0.5, Srivastava
-et al. 2014).
+as the inverted Bernoulli mask (variance 1 at dropout 0.5, Srivastava
+et al. 2014; ``docs/noise_dropout.md``, "Dropout (7.12)").
 
 **Inference** (:func:`dropout_predict`, eq. 7.53-7.55):
 
