@@ -71,9 +71,3 @@ class ParamLayout:
 
     def weight_specs(self):
         return [s for s in self.specs if s.role == "weight"]
-
-    def weight_mask(self):
-        """Boolean mask of the penalized entries of theta (the weights)."""
-        mask = np.zeros(self.n_params, dtype=bool)
-        mask[: self.n_weights] = True
-        return mask

@@ -24,10 +24,9 @@ the main network's weights).
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._layout import ParamSpec
-from .network import Layer, _buffer, column_sums
+from .network import Dense, Layer, _buffer
 
 __all__ = ["SkipStart", "SkipEnd", "AuxiliaryHead"]
 
@@ -104,28 +103,25 @@ class AuxiliaryHead(Layer):
         )
         if not self._active:
             return x
-        W, b = P
-        z = _buffer(self, "_z", (x.shape[0], self.n_outputs), W.dtype, ctx)
-        if sp.issparse(x):
-            z[...] = x @ W
-        else:
-            np.matmul(x, W, out=z)
-        z += b
+        z = self._dense().forward(P, x, ctx)
         # z becomes dJ_aux/dz; the head's weighted loss joins the objective
         ctx.extra_loss += self.weight * self.loss.forward_backward(z, ctx.targets, ctx.sample_weight)
-        self._x = x
+        self._z = z
         return x
 
     def backward(self, P, G, dy, ctx, need_dx):
-        W, _ = P
-        gW, gb = G
         if not self._active:
-            gW[...] = 0.0
-            gb[...] = 0.0
+            for g in G:
+                g[...] = 0.0
             return dy
         delta = self._z
         delta *= self.weight
-        np.matmul(self._x.T, delta, out=gW)
-        column_sums(delta, gb)
-        dy += delta @ W.T
+        dy += self._dense().backward(P, G, delta, ctx, need_dx=True)
         return dy
+
+    def _dense(self):
+        """The head's affine map (a :class:`Dense`, rebuilt after unpickling)."""
+        dense = self.__dict__.get("_dense_layer")
+        if dense is None:
+            dense = self._dense_layer = Dense(self.fan_in, self.n_outputs)
+        return dense
