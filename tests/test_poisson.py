@@ -27,6 +27,8 @@ from sklreg.losses import PoissonDeviance
 from sklreg.network import build_network
 from sklreg.penalties import L2Penalty
 
+from _helpers import fd_hvp
+
 
 def counts(n=200, d=4, seed=0, k=None):
     rng = np.random.default_rng(seed)
@@ -88,9 +90,7 @@ def test_network_hvp_and_fisher_match_finite_differences():
     rng = np.random.default_rng(5)
     theta = 0.3 * rng.normal(size=net.n_params)
     v = rng.normal(size=net.n_params)
-    h = 1e-5
-    fd = (oracle.loss_grad(theta + h * v)[1].copy()
-          - oracle.loss_grad(theta - h * v)[1].copy()) / (2 * h)
+    fd = fd_hvp(lambda t: oracle.loss_grad(t)[1], theta, v)
     assert rel_err(oracle.hvp(theta, v), fd) <= 1e-6
     # without hidden layers the Fisher (Gauss-Newton) matrix is the Hessian
     lin = build_network([3, 2], None)

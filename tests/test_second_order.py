@@ -38,7 +38,10 @@ from sklreg.optim.batch import (
     lbfgs_direction,
     limit_scipy_blas,
 )
+from sklreg._testing import rel_err
 from sklreg.penalties import L1Penalty, L2Penalty
+
+from _helpers import fd_hvp
 
 CLF, REG = MLPRegularizedClassifier, MLPRegularizedRegressor
 FULL_BATCH = ["lbfgs", "bfgs", "cg", "newton", "natural_gradient"]
@@ -53,14 +56,12 @@ def _targets(loss, n, rng):
     return (rng.random((n, 2)) < 0.5).astype(float)
 
 
-def _fd_hvp(oracle, theta, v, h=1e-5):
-    gp = oracle.loss_grad(theta + h * v)[1].copy()
-    gm = oracle.loss_grad(theta - h * v)[1].copy()
-    return (gp - gm) / (2 * h)
+def _fd_hvp(oracle, theta, v):
+    return fd_hvp(lambda t: oracle.loss_grad(t)[1], theta, v)
 
 
-def _rel(a, b):
-    return np.linalg.norm(a - b) / np.linalg.norm(b)
+#: the symmetric rel_err <= 0.5e-6 implies ||a - b|| <= 1e-6 * ||b|| (up to a factor 1 + 5e-7)
+HVP_RTOL = 0.5e-6
 
 
 # ------------------------------------------------------- Hessian-vector products
@@ -81,7 +82,7 @@ def test_hvp_matches_finite_differences(activation, loss):
     assert oracle.hvp_method == "rop"
     theta = 0.5 * rng.normal(size=net.n_params)
     v = rng.normal(size=net.n_params)
-    assert _rel(oracle.hvp(theta, v), _fd_hvp(oracle, theta, v)) <= 1e-6
+    assert rel_err(oracle.hvp(theta, v), _fd_hvp(oracle, theta, v)) <= HVP_RTOL
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda l: l.name)
@@ -98,7 +99,7 @@ def test_hvp_sparse_input_penalty_kinds_and_symmetry(loss):
     theta = rng.normal(size=net.n_params)
     u, v = rng.normal(size=(2, net.n_params))
     hv = oracle.hvp(theta, v)
-    assert _rel(hv, _fd_hvp(oracle, theta, v)) <= 1e-6
+    assert rel_err(hv, _fd_hvp(oracle, theta, v)) <= HVP_RTOL
     assert abs(u @ hv - v @ oracle.hvp(theta, u)) <= 1e-10 * np.linalg.norm(hv) * np.linalg.norm(u)
 
 
@@ -121,7 +122,7 @@ def test_layers_without_r_operator_fall_back_to_finite_differences():
     o2 = FullBatchOracle(Objective(opaque, SoftmaxCrossEntropy()), X, Y)
     assert (o1.hvp_method, o2.hvp_method) == ("rop", "fd")
     theta, v = rng.normal(size=(2, plain.n_params))
-    assert _rel(o2.hvp(theta, v), o1.hvp(theta, v)) <= 1e-6
+    assert rel_err(o2.hvp(theta, v), o1.hvp(theta, v)) <= HVP_RTOL
     with pytest.raises(ValueError, match="R-operator"):
         o2.fisher_vp(theta, v)
     with pytest.raises(ValueError, match="R-operator"):
@@ -452,7 +453,7 @@ def test_hessian_vector_product_of_a_fitted_estimator(moons):
     v = RNG.normal(size=est._theta.size)
     hv = hessian_vector_product(est, X, y, v)
     oracle = _estimator_oracle(est, X, y, None)
-    assert _rel(hv, _fd_hvp(oracle, est._theta, v)) <= 1e-6
+    assert rel_err(hv, _fd_hvp(oracle, est._theta, v)) <= HVP_RTOL
     sw = RNG.random(len(y))
     assert not np.allclose(hessian_vector_product(est, X, y, v, sample_weight=sw), hv)
     with pytest.raises(ValueError, match="shape"):
