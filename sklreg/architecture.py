@@ -86,9 +86,10 @@ class AuxiliaryHead(Layer):
         self.weight = weight
 
     def param_specs(self, index):
+        # the Dense's W and b, in the "aux" role (never penalized, after the biases)
         return [
-            ParamSpec(index, "W_aux", (self.fan_in, self.n_outputs), "aux"),
-            ParamSpec(index, "b_aux", (self.n_outputs,), "aux"),
+            ParamSpec(index, f"{spec.name}_aux", spec.shape, "aux")
+            for spec in self._dense().param_specs(index)
         ]
 
     def init_params(self, P, rng, dtype):

@@ -32,27 +32,40 @@ __all__ = [
     "DecoupledWeightDecay",
     "resolve_reference",
     "build_norm_regularizers",
+    "per_layer_slices",
 ]
 
 
+def per_layer_slices(layout, values):
+    """``[(slice of theta, coefficient)]`` of a per-weight-matrix coefficient list.
+
+    One pair over the whole weight prefix when every matrix has the same
+    coefficient (a single vectorized pass), else one pair per weight matrix.
+    """
+    values = list(values)
+    if len(set(values)) <= 1:
+        return [(slice(0, layout.n_weights), values[0] if values else 0.0)]
+    return [(s.slice, v) for s, v in zip(layout.weight_specs(), values)]
+
+
 class Penalty:
-    """Base class: ``bind(layout)`` once, then ``value_grad(theta, grad)``."""
+    """Base class: ``bind(layout)`` once, then ``value_grad(theta, grad)``.
+
+    A penalty with one coefficient per weight matrix names that attribute in
+    ``_coefficients``; :meth:`bind` pairs the coefficients with their slices
+    of theta (``_pairs``, see :func:`per_layer_slices`).
+    """
+
+    _coefficients = None
 
     def bind(self, layout):
         self.layout = layout
+        if self._coefficients is not None:
+            self._pairs = per_layer_slices(layout, getattr(self, self._coefficients))
         return self
 
     def value_grad(self, theta, grad):
         raise NotImplementedError
-
-    def _per_layer(self, values):
-        """Pair each weight spec's slice with its coefficient."""
-        specs = self.layout.weight_specs()
-        return [(s.slice, v) for s, v in zip(specs, values)]
-
-
-def _uniform(values):
-    return len(set(values)) <= 1
 
 
 class L2Penalty(Penalty):
@@ -73,29 +86,20 @@ class L2Penalty(Penalty):
         shrinking in a step hook, see :class:`DecoupledWeightDecay`).
     """
 
+    _coefficients = "alpha"
+
     def __init__(self, alpha, reference=None, gradient=True):
         self.alpha = list(alpha)
         self.reference = reference
         self.gradient = gradient
-
-    def bind(self, layout):
-        super().bind(layout)
-        self._uniform = _uniform(self.alpha)
-        self._pairs = self._per_layer(self.alpha)
-        return self
 
     def _diff(self, theta, sl):
         w = theta[sl]
         return w if self.reference is None else w - self.reference[sl]
 
     def value_grad(self, theta, grad):
-        if self._uniform:
-            a = self.alpha[0] if self.alpha else 0.0
-            pairs = [(slice(0, self.layout.n_weights), a)]
-        else:
-            pairs = self._pairs
         value = 0.0
-        for sl, a in pairs:
+        for sl, a in self._pairs:
             if a:
                 d = self._diff(theta, sl)
                 if self.gradient:  # grad += a * d without a temporary per update
@@ -130,18 +134,11 @@ class L1Penalty(Penalty):
         False: only report the value (the proximal method).
     """
 
+    _coefficients = "l1"
+
     def __init__(self, l1, gradient=True):
         self.l1 = list(l1)
         self.gradient = gradient
-
-    def bind(self, layout):
-        super().bind(layout)
-        if _uniform(self.l1):
-            a = self.l1[0] if self.l1 else 0.0
-            self._pairs = [(slice(0, layout.n_weights), a)]
-        else:
-            self._pairs = self._per_layer(self.l1)
-        return self
 
     def value_grad(self, theta, grad):
         value = 0.0
@@ -154,7 +151,15 @@ class L1Penalty(Penalty):
         return value
 
 
-class L1Prox:
+class _WeightHook:
+    """Base of the step hooks with one coefficient per weight matrix."""
+
+    def __init__(self, coefficients, layout):
+        self.layout = layout
+        self._pairs = per_layer_slices(layout, coefficients)
+
+
+class L1Prox(_WeightHook):
     """Step hook: soft-thresholding prox of the L1 penalty (book eq. 7.23).
 
     After every optimizer update the weights (biases untouched) go through
@@ -192,15 +197,10 @@ class L1Prox:
     """
 
     def __init__(self, l1, layout, optimizer=None):
+        super().__init__(l1, layout)
         self.l1 = list(l1)
-        self.layout = layout
         self.optimizer = optimizer
-        if _uniform(self.l1):
-            self._pairs = [(slice(0, layout.n_weights), self.l1[0] if self.l1 else 0.0)]
-        else:
-            self._pairs = [(s.slice, a) for s, a in zip(layout.weight_specs(), self.l1)]
-        self._buf = None
-        self._steps = None
+        self._buf = self._steps = None
 
     def bind_optimizer(self, optimizer):
         """Use the step sizes of ``optimizer`` (the one that runs the updates)."""
@@ -244,7 +244,7 @@ class L1Prox:
             w -= buf
 
 
-class DecoupledWeightDecay:
+class DecoupledWeightDecay(_WeightHook):
     """Step hook: decoupled weight decay (Loshchilov & Hutter, AdamW).
 
     After each update ``w_new = w_upd - lr * alpha * (w_old - r)``, where
@@ -253,7 +253,8 @@ class DecoupledWeightDecay:
     this equals the L2 penalty exactly (book eq. 7.5:
     ``w <- (1 - lr*alpha) w - lr*grad``); for momentum and adaptive methods the
     two differ, since here the decay bypasses the momentum buffers and the
-    per-parameter scaling (seeds item X06).  Same update as
+    per-parameter scaling (``docs/penalties.md``, "L2 penalty and weight
+    decay").  Same update as
     ``torch.optim.AdamW`` with biases in a no-decay group.  Unlike
     :class:`L1Prox`, the decay deliberately uses the scalar ``lr`` with every
     optimizer, not the optimizer's per-coordinate step sizes: decoupling the
@@ -274,13 +275,9 @@ class DecoupledWeightDecay:
     """
 
     def __init__(self, alpha, layout, reference=None):
+        super().__init__(alpha, layout)
         self.alpha = list(alpha)
-        self.layout = layout
         self.reference = reference
-        if _uniform(self.alpha):
-            self._pairs = [(slice(0, layout.n_weights), self.alpha[0] if self.alpha else 0.0)]
-        else:
-            self._pairs = [(s.slice, a) for s, a in zip(layout.weight_specs(), self.alpha)]
         self._prev = None
         self.snapshot = _Snapshot(self)
 
