@@ -125,22 +125,40 @@ class Initializer(BaseEstimator):
                        integer=integer, owner=type(self).__name__)
 
 
-class _VarianceScalingInit(Initializer):
-    """Shared body of the Glorot/He/LeCun classes: ``variance_scaling`` times ``gain``.
-
-    Subclasses only set the class attributes ``_scale``, ``_mode`` and
-    ``_distribution`` (and a docstring).
-    """
-
-    _scale = 1.0
-    _mode = "fan_in"
-    _distribution = "normal"
+class _GainInit(Initializer):
+    """Initializers with a single knob ``gain`` > 0."""
 
     def __init__(self, gain=1.0):
         self.gain = gain
 
     def _validate(self):
         self._check("gain", 0.0, closed="neither")
+
+
+_GAIN_DOC = """
+    Parameters
+    ----------
+    gain : float > 0, default=1.0
+        Multiplier of the scale (standard deviation).
+"""
+
+
+class _VarianceScalingInit(_GainInit):
+    """Shared body of the Glorot/He/LeCun classes: ``variance_scaling`` times ``gain``.
+
+    Subclasses only set the class attributes ``_scale``, ``_mode`` and
+    ``_distribution`` and a docstring, to which the ``gain`` documentation
+    is appended.
+    """
+
+    _scale = 1.0
+    _mode = "fan_in"
+    _distribution = "normal"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__doc__ and "gain :" not in cls.__doc__:
+            cls.__doc__ = cls.__doc__.rstrip() + "\n" + _GAIN_DOC
 
     def _draw(self, fan_in, fan_out, rng):
         return variance_scaling(fan_in, fan_out, rng, scale=self.gain**2 * self._scale,
@@ -155,11 +173,6 @@ class GlorotUniform(_VarianceScalingInit):
     ``g**2 * 2 / (m + n)``, with ``m = fan_in``, ``n = fan_out``, ``g = gain``.
     A compromise between equal activation variance and equal gradient
     variance across layers.
-
-    Parameters
-    ----------
-    gain : float > 0, default=1.0
-        Multiplier of the scale (standard deviation).
     """
 
     _mode, _distribution = "fan_avg", "uniform"
@@ -168,11 +181,6 @@ class GlorotUniform(_VarianceScalingInit):
 @INITIALIZERS.register("glorot_normal")
 class GlorotNormal(_VarianceScalingInit):
     r"""Normal variant of eq 8.23 (book 8.4): ``W_ij ~ N(0, g**2 * 2 / (m + n))``.
-
-    Parameters
-    ----------
-    gain : float > 0, default=1.0
-        Multiplier of the scale (standard deviation).
     """
 
     _mode, _distribution = "fan_avg", "normal"
@@ -184,11 +192,6 @@ class HeUniform(_VarianceScalingInit):
 
     Variance ``g**2 * 2 / m`` (``m = fan_in``), suited to ReLU units (book 8.4
     discusses choosing the scale per nonlinearity).
-
-    Parameters
-    ----------
-    gain : float > 0, default=1.0
-        Multiplier of the scale (standard deviation).
     """
 
     _scale, _mode, _distribution = 2.0, "fan_in", "uniform"
@@ -197,11 +200,6 @@ class HeUniform(_VarianceScalingInit):
 @INITIALIZERS.register("he_normal")
 class HeNormal(_VarianceScalingInit):
     r"""He et al. (2015) normal: ``W_ij ~ N(0, g**2 * 2 / m)``, ``m = fan_in``.
-
-    Parameters
-    ----------
-    gain : float > 0, default=1.0
-        Multiplier of the scale (standard deviation).
     """
 
     _scale, _mode, _distribution = 2.0, "fan_in", "normal"
@@ -215,11 +213,6 @@ class LecunUniform(_VarianceScalingInit):
     ``lecun_uniform`` uses the limit ``sqrt(3 / m)`` (variance ``1 / m``);
     this class follows the book, i.e. Keras' value times ``1 / sqrt(3)``
     (pass ``gain=sqrt(3)`` to get Keras').
-
-    Parameters
-    ----------
-    gain : float > 0, default=1.0
-        Multiplier of the scale (standard deviation).
     """
 
     _scale, _mode, _distribution = 1.0 / 3.0, "fan_in", "uniform"
@@ -231,18 +224,13 @@ class LecunNormal(_VarianceScalingInit):
 
     With a user-set gain this is also Sussillo's (2014) random-walk
     initialization.
-
-    Parameters
-    ----------
-    gain : float > 0, default=1.0
-        Multiplier of the scale (standard deviation).
     """
 
     _scale, _mode, _distribution = 1.0, "fan_in", "normal"
 
 
 @INITIALIZERS.register("orthogonal")
-class Orthogonal(Initializer):
+class Orthogonal(_GainInit):
     r"""Random (semi-)orthogonal matrix times a gain (Saxe et al. 2013; book 8.4).
 
     ``W = g Q`` where ``Q`` comes from the QR decomposition of a Gaussian
@@ -257,12 +245,6 @@ class Orthogonal(Initializer):
     gain : float > 0, default=1.0
         Multiplier; all singular values of ``W`` equal ``gain``.
     """
-
-    def __init__(self, gain=1.0):
-        self.gain = gain
-
-    def _validate(self):
-        self._check("gain", 0.0, closed="neither")
 
     def _draw(self, fan_in, fan_out, rng):
         a = rng.standard_normal((max(fan_in, fan_out), min(fan_in, fan_out)))
