@@ -12,6 +12,14 @@ from sklreg.layers import validate_layer_params
 from sklreg.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from sklreg.network import Context, build_network
 
+# ------------------------------------------------------ shared estimator settings
+#: a few epochs of a small network: layer/regularizer tests (batch norm, noise, dropout)
+SHORT_FIT = dict(max_iter=5, learning_rate=0.01, random_state=0)
+#: the configuration run through scikit-learn's estimator checks
+CHECKS_FIT = dict(hidden_layer_sizes=(16,), max_iter=100, learning_rate=0.01, random_state=0)
+#: an ensemble member (the ensemble sets its random_state)
+MEMBER_FIT = dict(hidden_layer_sizes=(8,), max_iter=30, learning_rate=0.01)
+
 #: float64 gradient checks: rel_err(analytic, central differences) <= RTOL_GRAD / 2,
 #: i.e. ||g - fd|| <= RTOL_GRAD * max(||g||, ||fd||) at least
 RTOL_GRAD = 1e-6

@@ -19,9 +19,7 @@ from sklreg.batchnorm import BatchNorm, recalibrate_batch_norm
 from sklreg.network import Context
 from sklreg.penalties import L2Penalty
 
-from _helpers import RTOL_GRAD, fd_rel_error, frozen_loss_grad, layer_objective
-
-FAST = dict(max_iter=5, learning_rate=0.01, random_state=0)
+from _helpers import SHORT_FIT as FAST, RTOL_GRAD, fd_rel_error, frozen_loss_grad, layer_objective
 
 
 def make_objective(rng, activation="tanh", hidden=(5, 4), n=12, d=3, loss="softmax", **params):

@@ -9,12 +9,14 @@ from sklreg import (
     MLPRegularizedRegressor,
 )
 
+from _helpers import CHECKS_FIT as FAST
+
+
 def jitter(X, y, rng):
     """A picklable augmentation (book 7.4): small Gaussian jitter of the inputs."""
     return X + 0.01 * rng.standard_normal(X.shape), y
 
 
-FAST = dict(hidden_layer_sizes=(16,), max_iter=100, learning_rate=0.01, random_state=0)
 
 ESTIMATORS = [
     MLPRegularizedClassifier(**FAST),

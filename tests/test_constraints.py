@@ -7,8 +7,6 @@ subclass, so the constraint is verified after every single update.
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer
-from sklearn.preprocessing import StandardScaler
 
 import sklreg  # noqa: F401  (registers the components)
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
@@ -35,12 +33,6 @@ class RecordingSGD(SGD):
 
 class FakeFullBatch(SGD):
     full_batch = True
-
-
-@pytest.fixture(scope="module")
-def cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def _layout(shapes):

@@ -16,9 +16,10 @@ from sklearn.model_selection import GridSearchCV
 
 from sklreg import BaggingNetClassifier, MLPRegularizedClassifier
 
+from _helpers import MEMBER_FIT as FAST
+
 distributed = pytest.importorskip("distributed")
 
-FAST = dict(hidden_layer_sizes=(8,), max_iter=30, learning_rate=0.01)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scores")
 

@@ -26,7 +26,8 @@ from sklreg import (
     ensemble_error_decomposition,
 )
 
-FAST = dict(hidden_layer_sizes=(8,), max_iter=30, learning_rate=0.01)
+from _helpers import MEMBER_FIT as FAST
+
 
 # small ensembles leave some rows without out-of-bag members (checked below)
 pytestmark = pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scores")

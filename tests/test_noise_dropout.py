@@ -30,9 +30,7 @@ from sklreg.losses import SquaredError
 from sklreg.network import ActivationLayer, Context, Dense, build_network
 from sklreg.noise import GaussianNoise, PerturbedDense, smooth_labels
 
-from _helpers import RTOL_GRAD, fd_rel_error, frozen_loss_grad, layer_objective
-
-FAST = dict(max_iter=5, learning_rate=0.01, random_state=0)
+from _helpers import SHORT_FIT as FAST, RTOL_GRAD, fd_rel_error, frozen_loss_grad, layer_objective
 
 
 # ----------------------------------------------------------------- helpers

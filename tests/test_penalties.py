@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
 from sklearn.preprocessing import StandardScaler
@@ -39,12 +39,6 @@ def _vector_layout(d):
 def _spd(rng, eigvals):
     Q, _ = np.linalg.qr(rng.normal(size=(len(eigvals), len(eigvals))))
     return Q @ np.diag(eigvals) @ Q.T, Q
-
-
-@pytest.fixture(scope="module")
-def cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 @pytest.fixture(scope="module")

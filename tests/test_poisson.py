@@ -27,7 +27,7 @@ from sklreg.losses import PoissonDeviance
 from sklreg.network import build_network
 from sklreg.penalties import L2Penalty
 
-from _helpers import fd_hvp
+from _helpers import CHECKS_FIT as FAST, fd_hvp
 
 
 def counts(n=200, d=4, seed=0, k=None):
@@ -210,7 +210,6 @@ def test_out_activation_is_exp_for_poisson():
 
 
 # ------------------------------------------------ scikit-learn's estimator checks
-FAST = dict(hidden_layer_sizes=(16,), max_iter=100, learning_rate=0.01, random_state=0)
 
 
 def _expected_failed(estimator):
