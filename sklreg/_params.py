@@ -20,7 +20,7 @@ from ._validation import (
     check_bool, check_interval, check_options, check_per_layer, param_error,
 )
 
-__all__ = ["validate_mlp_params", "hidden_sizes", "MLP_PARAMS", "make_init"]
+__all__ = ["validate_mlp_params", "hidden_sizes", "MLP_PARAMS"]
 
 
 def hidden_sizes(value):
@@ -175,8 +175,11 @@ def _validate_norm_params(est, v, n_weight_layers):
 
 # ----------------------------------------------------------- constructor
 #: The MLP estimators' shared constructor parameters with their defaults, in
-#: signature order (documented in :mod:`sklreg._docs`).  Both estimators'
-#: ``__init__`` are generated from this one table by :func:`make_init`.
+#: signature order (documented in :mod:`sklreg._docs`).  Both estimators write
+#: their ``__init__`` out in source (:mod:`sklreg._classifier`,
+#: :mod:`sklreg._regressor`) with these parameters in this order, their task's
+#: own parameters inserted before ``input_noise``; ``tests/test_signatures.py``
+#: keeps the signatures, this table and the docstrings in sync.
 MLP_PARAMS = (
     ('hidden_layer_sizes', (100,)),
     ('activation', 'relu'),
@@ -240,29 +243,3 @@ MLP_PARAMS = (
     ('random_state', None),
     ('verbose', 0),
 )
-
-
-def make_init(task_params, before="input_noise"):
-    """Generate an ``__init__`` that stores every parameter unchanged.
-
-    scikit-learn reads an estimator's parameters from its ``__init__``
-    signature, which must list them explicitly (no ``**kwargs``).  Rather than
-    writing the ~60 shared parameters out twice, the signature is generated
-    from :data:`MLP_PARAMS` -- as :mod:`dataclasses` generates its
-    ``__init__`` -- with the task's own ``task_params`` (name, default)
-    inserted before ``before``.  The body only assigns, as scikit-learn's
-    contract requires; validation happens in ``fit``.
-    """
-    params = list(MLP_PARAMS)
-    at = [name for name, _ in params].index(before)
-    params[at:at] = list(task_params)
-    (first, first_default), rest = params[0], params[1:]
-    signature = ", ".join(
-        [f"self, {first}={first_default!r}", "*"] + [f"{n}={d!r}" for n, d in rest]
-    )
-    body = "\n".join(f"    self.{name} = {name}" for name, _ in params)
-    namespace = {}
-    exec(f"def __init__({signature}):\n{body}\n", {}, namespace)  # noqa: S102
-    init = namespace["__init__"]
-    init.__doc__ = "Store the parameters unchanged; they are validated in ``fit``."
-    return init

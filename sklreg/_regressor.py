@@ -1,0 +1,252 @@
+"""MLPRegularizedRegressor (public, re-exported by :mod:`sklreg.mlp`).
+
+Real-valued and multi-output targets with the squared-error or Poisson output
+(book 6.2.2); everything shared with the classifier lives in
+:mod:`sklreg._base_mlp`.  The constructor lists the shared parameters of
+:data:`sklreg._params.MLP_PARAMS` in order, with ``loss`` before
+``input_noise`` (kept in sync by ``tests/test_signatures.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import MultiOutputMixin, RegressorMixin
+
+from ._base_mlp import _BaseMLP, _partial_fit_available, partial_fit_if
+from ._docs import regressor_doc
+from ._validation import check_options
+from .losses import SquaredError
+
+__all__ = ["MLPRegularizedRegressor"]
+
+
+class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
+    __doc__ = regressor_doc()
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="relu",
+        optimizer="adam",
+        learning_rate=None,
+        lr_schedule="constant",
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        n_iter_no_change=10,
+        alpha=1e-4,
+        l1=0.0,
+        l1_method="proximal",
+        weight_decay_mode="l2",
+        l2_reference=None,
+        max_norm=None,
+        max_norm_scope="unit",
+        init="glorot_uniform",
+        hidden_bias_init=0.0,
+        output_bias_init="marginal",
+        clip_norm=None,
+        clip_value=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        scoring="loss",
+        early_stopping_refit=None,
+        refit_unit="epochs",
+        averaging=None,
+        averaging_start=0,
+        averaging_decay=0.999,
+        curriculum=None,
+        curriculum_start=0.2,
+        curriculum_epochs=None,
+        loss="squared_error",
+        input_noise=0.0,
+        hidden_noise=0.0,
+        hidden_noise_type="additive",
+        weight_noise=0.0,
+        augment=None,
+        dropout=0.0,
+        input_dropout=0.0,
+        dropout_type="bernoulli",
+        dropout_inference="weight_scaling",
+        n_mc_samples=20,
+        batch_norm=False,
+        batch_norm_momentum=0.9,
+        batch_norm_epsilon=1e-5,
+        activity_l1=0.0,
+        activity_kl=0.0,
+        sparsity_target=0.05,
+        skip_connections=False,
+        auxiliary_heads=False,
+        auxiliary_weight=0.3,
+        pretraining=None,
+        pretraining_epochs=None,
+        pretraining_freeze=False,
+        continuation=None,
+        continuation_epochs=None,
+        curvature_diagnostics=False,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        """Store the parameters unchanged; they are validated in ``fit``."""
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.alpha = alpha
+        self.l1 = l1
+        self.l1_method = l1_method
+        self.weight_decay_mode = weight_decay_mode
+        self.l2_reference = l2_reference
+        self.max_norm = max_norm
+        self.max_norm_scope = max_norm_scope
+        self.init = init
+        self.hidden_bias_init = hidden_bias_init
+        self.output_bias_init = output_bias_init
+        self.clip_norm = clip_norm
+        self.clip_value = clip_value
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.scoring = scoring
+        self.early_stopping_refit = early_stopping_refit
+        self.refit_unit = refit_unit
+        self.averaging = averaging
+        self.averaging_start = averaging_start
+        self.averaging_decay = averaging_decay
+        self.curriculum = curriculum
+        self.curriculum_start = curriculum_start
+        self.curriculum_epochs = curriculum_epochs
+        self.loss = loss
+        self.input_noise = input_noise
+        self.hidden_noise = hidden_noise
+        self.hidden_noise_type = hidden_noise_type
+        self.weight_noise = weight_noise
+        self.augment = augment
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.dropout_type = dropout_type
+        self.dropout_inference = dropout_inference
+        self.n_mc_samples = n_mc_samples
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
+        self.batch_norm_epsilon = batch_norm_epsilon
+        self.activity_l1 = activity_l1
+        self.activity_kl = activity_kl
+        self.sparsity_target = sparsity_target
+        self.skip_connections = skip_connections
+        self.auxiliary_heads = auxiliary_heads
+        self.auxiliary_weight = auxiliary_weight
+        self.pretraining = pretraining
+        self.pretraining_epochs = pretraining_epochs
+        self.pretraining_freeze = pretraining_freeze
+        self.continuation = continuation
+        self.continuation_epochs = continuation_epochs
+        self.curvature_diagnostics = curvature_diagnostics
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    #: values of ``loss`` (regression losses of :mod:`sklreg.losses`)
+    _LOSSES = ("squared_error", "poisson")
+
+    @partial_fit_if(_partial_fit_available)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over (X, y), keeping the optimizer state between calls."""
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _check_extra_params(self):
+        check_options("loss", self.loss, list(self._LOSSES))
+
+    def _check_poisson_targets(self, Y, name, require_positive_sum):
+        """Poisson deviance needs y >= 0 (and a positive total to fit a mean)."""
+        if self.loss != "poisson":
+            return
+        if np.any(Y < 0):
+            raise ValueError(
+                f"Some value(s) of {name} are negative which is not allowed for Poisson "
+                "regression (loss='poisson'). Use loss='squared_error' for real-valued "
+                "targets."
+            )
+        if require_positive_sum and not np.sum(Y) > 0:
+            raise ValueError(
+                f"Sum of {name} is not strictly positive which is necessary for Poisson "
+                "regression (loss='poisson')."
+            )
+
+    def _encode_targets(self, y, first, classes):
+        y = np.asarray(y, dtype=np.float64)
+        self._y_1d = y.ndim == 1 if first else self._y_1d
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if not first and Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs but the model was fitted with {self.n_outputs_}."
+            )
+        self._check_poisson_targets(Y, "y", require_positive_sum=first)
+        return Y
+
+    def _encode_validation_targets(self, y_val):
+        Y = np.asarray(y_val, dtype=np.float64)
+        Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
+        if Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y_val has {Y.shape[1]} outputs but the model has {self.n_outputs_}."
+            )
+        self._check_poisson_targets(Y, "y_val", require_positive_sum=False)
+        return Y
+
+    def _make_loss(self):
+        if self.loss == "poisson":
+            from .losses import PoissonDeviance
+
+            return PoissonDeviance()
+        return SquaredError()
+
+    def _out_activation(self):
+        """Name of the output unit, as scikit-learn's ``out_activation_``."""
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _decode_targets(self, Y):
+        """Encoded targets -> targets shaped as passed to fit."""
+        return Y.ravel() if self._y_1d else Y
+
+    def _encode_batch(self, y):
+        """Targets returned by ``augment`` -> (n, n_outputs) array."""
+        Y = np.asarray(y, dtype=np.float64)
+        Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
+        if Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"augment returned y_batch with {Y.shape[1]} outputs; the model has "
+                f"{self.n_outputs_}."
+            )
+        self._check_poisson_targets(Y, "augment's y_batch", require_positive_sum=False)
+        return Y
+
+    def _marginal_bias(self, Y, sw):
+        """The output that fits the (weighted) mean of the targets (8.4): the
+        mean itself (identity output), its log (Poisson, exp output)."""
+        mean = Y.mean(axis=0) if sw is None else (sw / sw.sum()) @ Y
+        if self.loss != "poisson":
+            return mean
+        # an all-zero output column would want log(0) = -inf: floor it
+        floor = max(1e-6 * float(mean.max()), float(np.finfo(Y.dtype).tiny))
+        return np.log(np.maximum(mean, floor))
+
+    def predict(self, X):
+        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs).
+
+        With ``loss='poisson'`` the predicted means ``exp(f(x))`` (positive).
+        """
+        p = self._forward(X)
+        return p.ravel() if self._y_1d else p
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = self.loss == "poisson"
+        return tags
