@@ -25,17 +25,10 @@ from . import activations as _activations  # noqa: F401  (registers activations)
 from . import initializers as _initializers  # noqa: F401  (registers initializers)
 from . import optim as _optim  # noqa: F401  (registers optimizers and schedules)
 from ._hessian import make_curvature_monitor
-from ._meta import (
-    check_difficulty,
-    freeze_hook,
-    greedy_pretrain,
-    load_hidden,
-    make_averager,
-    make_continuation,
-    make_curriculum,
-    refit_after_early_stopping,
-)
 from ._objective import Objective
+from ._trainer import FitData, Trainer, freeze_hook, load_hidden
+from .features import FEATURES, FitPlan
+from .features.curriculum import check_difficulty
 from .exceptions import DivergenceWarning
 from ._params import validate_mlp_params
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
@@ -246,6 +239,7 @@ class _BaseMLP(BaseEstimator):
             self._build(params, X.shape[1], Y.shape[1], dtype)
             self._init_theta(params, Y, sw)
             self._reset_training_counters()
+            self._feature_state = {}  # what features keep between calls (Trainer.keep)
         elif self._layer_sizes[1:-1] != list(params.hidden):
             raise ValueError(
                 "hidden_layer_sizes changed since the previous fit; with warm_start=True "
@@ -275,10 +269,11 @@ class _BaseMLP(BaseEstimator):
             X, Y, y = X[tr], Y[tr], y[tr]
             sw = None if sw is None else sw[tr]
             difficulty = None if difficulty is None else difficulty[tr]
-        keep_state = incremental and hasattr(self, "optimizer_") and not first
-        if first and self.pretraining is not None:  # draft 8.7.3, then fine-tune all
-            trained = greedy_pretrain(self, X, y, sw)
-            load_hidden(self._objective.network, self._theta, trained)
+        data = FitData(X, Y, y, sw, sample_weight is not None, difficulty,
+                       None if X_val is None else (X_val, Y_val, sw_val))
+        trainer = Trainer(self, params, norm_hooks, first, incremental)
+        for feature in FEATURES:  # outer phases before training (pretraining)
+            feature.before_training(trainer, data)
         if X_val is not None:
             self._check_validation_set(X_val, y_val, sw_val, params.scoring, early)
         callbacks, stopper = self._callbacks(
@@ -288,43 +283,30 @@ class _BaseMLP(BaseEstimator):
         curvature = self._curvature_monitor(X, Y, sw, first)  # book 8.2.1
         if curvature is not None:
             callbacks.append(curvature)
-        step_hooks = list(norm_hooks)
-        averager = make_averager(self)
-        if incremental and not first and getattr(self, "_averager", None) is not None:
-            averager = self._averager  # keep averaging across partial_fit calls
-        self._averager = averager if incremental else None
-        if averager is not None:  # book 8.7.3: evaluate and return averaged parameters
-            callbacks.insert(0, averager)
-            step_hooks.append(averager)
-        continuation = None if incremental else make_continuation(self, params, self._epochs)
-        if continuation is not None:  # draft 8.7.5: anneal regularizer strengths
-            callbacks.insert(0, continuation)
-        sampler = None
-        if not incremental:
-            sampler = make_curriculum(
-                self, X, y, sw if sample_weight is not None else None, difficulty, self._epochs,
-                callbacks,
-            )
-        n_epochs = 1 if incremental else self.max_iter
+        plan = FitPlan(callbacks=callbacks, step_hooks=list(norm_hooks))
+        for feature in FEATURES:
+            feature.contribute(trainer, data, plan)
+        callbacks = plan.pre_callbacks + plan.callbacks
         state = self._train_phase(
-            params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=keep_state,
-            sampler=sampler, start_is_model=not first,
+            params, X, Y, sw, callbacks, plan.step_hooks, 1 if incremental else self.max_iter,
+            keep_state=incremental and hasattr(self, "optimizer_") and not first,
+            sampler=plan.sampler, start_is_model=not first,
         )
         self._record_early_stopping(stopper)
         self.curvature_history_ = None if curvature is None else curvature.history
-        self.refit_n_iter_ = None
         stopped_early = state.interrupted or state.diverged
-        if (
-            self.early_stopping_refit is not None and stopper is not None and early
-            and not stopped_early
-        ):
-            refit_after_early_stopping(
-                self, params, (X, Y, sw), (X_val, Y_val, sw_val), stopper, norm_hooks
-            )
+        for feature in FEATURES:  # outer phases after training (Algorithms 7.2/7.3)
+            attributes = dict(getattr(feature, "attributes", {}))
+            if not stopped_early:
+                attributes.update(feature.after_training(trainer, data, stopper) or {})
+            for name, value in attributes.items():
+                setattr(self, name, value)
         # batch norm: recompute the statistics when the returned parameters are not
         # the last minibatch iterate (early stopping, averaging) or when a full-batch
         # method's line searches fed them trial points
-        replaced = early or averager is not None or self.optimizer_.full_batch
+        replaced = self.optimizer_.full_batch or any(
+            getattr(cb, "replaces_parameters", False) for cb in callbacks
+        )
         self._finish_layers(params, X, sw, first, replaced, incremental)
         self._record_attributes(params, stopper)
         if (
@@ -621,9 +603,9 @@ class _BaseMLP(BaseEstimator):
                 "evaluation would see a different random objective. Turn them off or use a "
                 "first-order optimizer such as 'adam' or 'sgd'."
             )
-        loop_only = [
-            f"{a}={getattr(self, a)!r}" for a in ("averaging", "curriculum", "continuation")
-            if getattr(self, a, None) is not None
+        loop_only = [  # features that work on the minibatch loop
+            f"{f.params[0].name}={getattr(self, f.params[0].name)!r}" for f in FEATURES
+            if f.minibatch_only and f.active(self)
         ]
         if loop_only:
             raise ValueError(

@@ -7,6 +7,8 @@ the book section it implements and what the parameter does.
 
 from __future__ import annotations
 
+import re
+
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 
 
@@ -188,50 +190,7 @@ def _common_params(task_extra=""):
         ``scorer(estimator, X, y)`` (book 7.8: stop on the true metric while
         training a surrogate loss).
 
-    early_stopping_refit : {None, 'retrain', 'continue'}, default=None
-        What to do after early stopping has found the best number of steps
-        ``i*`` on the split (book 7.8): 'retrain' is Algorithm 7.2 (new
-        random parameters, train on all the data -- training part plus
-        validation part -- for ``i*`` epochs or updates, see
-        ``refit_unit``); 'continue' is Algorithm 7.3 (keep the best
-        parameters and train on all the data until the validation objective
-        falls below the training objective at the stopping point; capped at
-        ``max_iter`` extra epochs with a ConvergenceWarning, since the book
-        notes it may never terminate).  Requires ``early_stopping=True``.
-
-    refit_unit : {'epochs', 'updates'}, default='epochs'
-        Whether Algorithm 7.2 retrains for the same number of passes over
-        the data or the same number of parameter updates (the book leaves
-        this open; the draft recommends epochs against overfitting).
-
-    averaging : {None, 'polyak', 'ema'}, default=None
-        Parameter averaging (book 8.7.3): 'polyak' keeps the arithmetic mean
-        of the iterates, 'ema' an exponentially decaying running average.
-        Training continues from the raw iterate; the averaged parameters are
-        the ones validated (early stopping) and returned for prediction.
-
-    averaging_start : int, default=0
-        Epochs of training before the averaging starts.
-
-    averaging_decay : float, default=0.999
-        Decay of the 'ema' average per update.
-
-    curriculum : {None, 'deterministic', 'stochastic'}, default=None
-        Curriculum learning (draft 8.7.5): visit easy examples first.
-        'deterministic' starts from the easiest ``curriculum_start`` share of
-        the rows and adds harder ones until all are used after
-        ``curriculum_epochs`` epochs; 'stochastic' always mixes easy and hard
-        rows, with the share of hard ones growing to its natural value.
-        Difficulty comes from ``fit(..., sample_difficulty=...)`` or, if not
-        given, from the per-sample loss of a first model (a clone trained
-        for ``min(max_iter, 20)`` epochs).
-
-    curriculum_start : float in (0, 1], default=0.2
-        Initial share of the easiest rows (deterministic) or initial fraction
-        of the natural share of hard rows (stochastic).
-
-    curriculum_epochs : int or None, default=None
-        Epochs until the whole data set is in use; None is ``max_iter // 2``.
+{{FEATURE_DOCS:refit,averaging,curriculum}}
 {task_extra}
     curvature_diagnostics : bool, default=False
         Record, after every epoch (every iteration for full-batch
@@ -347,9 +306,20 @@ _ATTRIBUTES = """
 """
 
 
+def _feature_docs(match):
+    """``{FEATURE_DOCS:a,b}`` -> the numpydoc entries features ``a``, ``b``
+    declare for their parameters (placed where they stand in the signature)."""
+    from .features import FEATURES
+
+    by_name = {f.name: f for f in FEATURES}
+    names = match.group(1).split(",")
+    return "\n".join(p.doc.strip("\n") + "\n" for n in names for p in by_name[n].params)
+
+
 def _fill(text):
     return (
-        text.replace("{ACTIVATIONS}", _names(ACTIVATIONS))
+        re.sub(r"\{FEATURE_DOCS:([\w,]+)\}", _feature_docs, text)
+        .replace("{ACTIVATIONS}", _names(ACTIVATIONS))
         .replace("{OPTIMIZERS}", _names(OPTIMIZERS))
         .replace("{SCHEDULES}", _names(SCHEDULES))
         .replace("{INITIALIZERS}", _names(INITIALIZERS))
@@ -476,33 +446,7 @@ _LAYER_PARAMS = """
     auxiliary_weight : float, default=0.3
         Weight of each auxiliary head's loss in the objective.
 
-    pretraining : {None, 'greedy'}, default=None
-        Greedy supervised pretraining (draft 8.7.3): train a network with the
-        first hidden layer, then add the hidden layers one at a time on top
-        of the trained ones (each stage with a fresh output layer, for
-        ``pretraining_epochs`` epochs), then fine-tune the whole network
-        for up to ``max_iter`` epochs.  Needs 2+ hidden layers.
-
-    pretraining_epochs : int or None, default=None
-        Epochs per pretraining stage; None is ``max_iter // n_hidden_layers``.
-
-    pretraining_freeze : bool, default=False
-        Keep the already trained layers fixed during later pretraining
-        stages (their weights and biases get no gradient); False fine-tunes
-        them in every stage.  The final fine-tuning always trains all layers.
-
-    continuation : dict or None, default=None
-        Continuation method (draft 8.7.5): ``{parameter: (start, end)}`` moves
-        each listed regularizer's strength linearly from ``start`` to ``end``
-        over ``continuation_epochs`` epochs, then keeps ``end``.  Keys:
-        'alpha', 'input_noise', 'hidden_noise', 'weight_noise', 'dropout',
-        'input_dropout'.  The draft's blurred objectives
-        ``J(i) = E_{theta'~N(theta, sigma_i^2)} J(theta')`` are
-        ``{'weight_noise': (sigma_0, 0.0)}``.  The value given for the
-        parameter itself is replaced during training.
-
-    continuation_epochs : int or None, default=None
-        Length of the continuation schedule; None is ``max_iter // 2``.
+{FEATURE_DOCS:pretraining,continuation}
 """
 
 

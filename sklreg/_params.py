@@ -13,40 +13,14 @@ from types import SimpleNamespace
 import numpy as np
 from sklearn.metrics import get_scorer, get_scorer_names
 
-from ._meta import check_continuation
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
+from .features import FEATURES
 from .layers import validate_layer_params
 from ._validation import (
-    check_bool, check_interval, check_options, check_per_layer, param_error,
+    check_bool, check_interval, check_options, check_per_layer, hidden_sizes, param_error,
 )
 
 __all__ = ["validate_mlp_params", "hidden_sizes", "MLP_PARAMS"]
-
-
-def hidden_sizes(value):
-    """``hidden_layer_sizes`` -> tuple of positive ints (``()`` allowed)."""
-    scalar = isinstance(value, Integral) and not isinstance(value, bool)
-    try:
-        sizes = (value,) if scalar else tuple(value)
-    except TypeError:
-        sizes = None
-    ints = sizes is not None and all(
-        isinstance(s, Integral) and not isinstance(s, bool) for s in sizes
-    )
-    if scalar and value < 1:
-        ints = False  # scikit-learn's parameter-error wording for a scalar
-    elif ints and any(s < 1 for s in sizes):  # scikit-learn's wording for a sequence
-        raise ValueError(
-            f"hidden_layer_sizes must be > 0, got {value!r}. Use positive layer sizes; () "
-            "gives a linear (or logistic) model with no hidden layer."
-        )
-    if not ints:
-        raise param_error(
-            "hidden_layer_sizes", "a positive integer or a sequence of positive integers "
-            "(hidden_layer_sizes must be > 0)", value,
-            hint="() gives a linear (or logistic) model with no hidden layer.",
-        )
-    return tuple(int(s) for s in sizes)
 
 
 def _optional_positive(name, value):
@@ -101,34 +75,8 @@ def validate_mlp_params(est):
     check_bool("early_stopping", est.early_stopping)
     check_interval("validation_fraction", est.validation_fraction, 0.0, 1.0, closed="neither")
     v.scoring = _scoring(est.scoring)
-    # book 7.8 (Algorithms 7.2/7.3), 8.7.3 (averaging), draft 8.7.5 (curriculum)
-    check_options("early_stopping_refit", est.early_stopping_refit, [None, "retrain", "continue"])
-    check_options("refit_unit", est.refit_unit, ["epochs", "updates"])
-    if est.early_stopping_refit is not None and not est.early_stopping:
-        raise ValueError(
-            f"early_stopping_refit={est.early_stopping_refit!r} needs early_stopping=True: "
-            "Algorithms 7.2/7.3 retrain after early stopping has chosen the number of steps."
-        )
-    check_options("averaging", est.averaging, [None, "polyak", "ema"])
-    check_interval("averaging_start", est.averaging_start, 0, None, integer=True)
-    check_interval("averaging_decay", est.averaging_decay, 0.0, 1.0, closed="neither")
-    check_options("curriculum", est.curriculum, [None, "deterministic", "stochastic"])
-    # draft 8.7.3 (greedy supervised pretraining), 8.7.5 (continuation)
-    check_options("pretraining", est.pretraining, [None, "greedy"])
-    if est.pretraining is not None and len(hidden) < 2:
-        raise ValueError(
-            "pretraining='greedy' adds hidden layers one at a time and needs at least 2 "
-            f"hidden layers; got hidden_layer_sizes={hidden}."
-        )
-    if est.pretraining_epochs is not None:
-        check_interval("pretraining_epochs", est.pretraining_epochs, 1, None, integer=True)
-    check_bool("pretraining_freeze", est.pretraining_freeze)
-    check_continuation(est)
-    if est.continuation_epochs is not None:
-        check_interval("continuation_epochs", est.continuation_epochs, 1, None, integer=True)
-    check_interval("curriculum_start", est.curriculum_start, 0.0, 1.0, closed="right")
-    if est.curriculum_epochs is not None:
-        check_interval("curriculum_epochs", est.curriculum_epochs, 1, None, integer=True)
+    for feature in FEATURES:  # each feature checks its own parameters
+        feature.validate(est)
     check_bool("curvature_diagnostics", est.curvature_diagnostics)
     check_bool("warm_start", est.warm_start)
     check_interval("verbose", int(est.verbose) if isinstance(est.verbose, bool) else est.verbose,

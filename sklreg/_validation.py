@@ -46,6 +46,32 @@ def param_error(name, expected, value, owner=None, hint=""):
     return InvalidParameterError(f"{msg} {hint}" if hint else msg)
 
 
+def hidden_sizes(value):
+    """``hidden_layer_sizes`` -> tuple of positive ints (``()`` allowed)."""
+    scalar = isinstance(value, Integral) and not isinstance(value, bool)
+    try:
+        sizes = (value,) if scalar else tuple(value)
+    except TypeError:
+        sizes = None
+    ints = sizes is not None and all(
+        isinstance(s, Integral) and not isinstance(s, bool) for s in sizes
+    )
+    if scalar and value < 1:
+        ints = False  # scikit-learn's parameter-error wording for a scalar
+    elif ints and any(s < 1 for s in sizes):  # scikit-learn's wording for a sequence
+        raise ValueError(
+            f"hidden_layer_sizes must be > 0, got {value!r}. Use positive layer sizes; () "
+            "gives a linear (or logistic) model with no hidden layer."
+        )
+    if not ints:
+        raise param_error(
+            "hidden_layer_sizes", "a positive integer or a sequence of positive integers "
+            "(hidden_layer_sizes must be > 0)", value,
+            hint="() gives a linear (or logistic) model with no hidden layer.",
+        )
+    return tuple(int(s) for s in sizes)
+
+
 def _is_real(value):
     return isinstance(value, Real) and not isinstance(value, bool)
 

@@ -82,6 +82,8 @@ class EarlyStopping(Callback):
 
     def __init__(self, val_loss, val_score, tol, patience, restore_best=True):
         self.restore_best = restore_best
+        # the returned parameters are not the last iterate (batch norm recalibrates)
+        self.replaces_parameters = restore_best
         self.stopped = False
         self.val_loss = val_loss
         self.val_score = val_score
@@ -148,6 +150,8 @@ class ParameterAveraging(Callback):
     Training continues from the raw iterate; the average is what validation
     sees (``state.eval_theta``) and what the fit returns.
     """
+
+    replaces_parameters = True
 
     def __init__(self, kind, start, decay):
         self.kind = kind

@@ -11,7 +11,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
-from sklreg._meta import Continuation, greedy_pretrain
+from sklreg._trainer import Trainer
+from sklreg.features.continuation import Continuation
+from sklreg.features.pretraining import greedy_pretrain
 from sklreg._testing import central_diff
 from sklreg.architecture import AuxiliaryHead
 from sklreg.network import Context
@@ -182,10 +184,11 @@ def test_greedy_pretraining_stages(freeze, digits):
     est = MLPRegularizedClassifier(hidden_layer_sizes=(8, 6, 4), max_iter=6, random_state=0,
                                    pretraining="greedy", pretraining_freeze=freeze,
                                    pretraining_epochs=3)
-    trained = greedy_pretrain(est, X, y, None)
+    trained = greedy_pretrain(Trainer(est, None, [], first=True, incremental=False), X, y, None)
     assert [W.shape for W, _ in trained] == [(64, 8), (8, 6)]  # first L-1 hidden layers
     # stage 1 alone: a one-hidden-layer net trained for pretraining_epochs epochs
-    stage1 = _fit(clone(est).set_params(hidden_layer_sizes=(8,), pretraining=None, max_iter=3), X, y)
+    stage1 = _fit(clone(est).set_params(hidden_layer_sizes=(8,), pretraining=None, max_iter=3),
+                  X, y)
     if freeze:
         np.testing.assert_array_equal(trained[0][0], stage1.coefs_[0])
     else:
@@ -208,7 +211,7 @@ def test_pretrained_layers_initialize_the_final_network(digits):
 
 # ------------------------------------------------------------ continuation (8.7.5)
 def test_continuation_schedule_values():
-    cont = Continuation(None, None, {"alpha": (1.0, 0.0)}, n_epochs=4, epoch0=2)
+    cont = Continuation(None, {"alpha": (1.0, 0.0)}, n_epochs=4, epoch0=2)
     assert [cont.value("alpha", e) for e in range(2, 9)] == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0, 0.0]
 
 

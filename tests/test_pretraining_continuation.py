@@ -23,7 +23,7 @@ from sklreg import (
     hessian_vector_product,
 )
 from sklreg._hessian import FullBatchOracle
-from sklreg._meta import _stage_layer_params
+from sklreg.features.pretraining import _stage_layer_params
 from sklreg._objective import Objective
 from sklreg._registry import ACTIVATIONS
 from sklreg.dropout import Dropout

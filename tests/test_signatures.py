@@ -120,6 +120,7 @@ def test_every_parameter_is_documented(cls):
     assert not undocumented, f"{cls.__name__} does not document {undocumented}"
     unknown = [n for n in documented if n not in signature]
     assert not unknown, f"{cls.__name__} documents {unknown}, not constructor parameters"
+    assert documented == signature, "the docstring lists the parameters in another order"
 
 
 def test_docstring_parser_sees_the_section():

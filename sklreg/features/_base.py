@@ -1,0 +1,121 @@
+"""The feature protocol: one module per book feature, one ordered registry.
+
+A :class:`Feature` declares
+
+* its constructor parameters as :class:`Param` (name, default, validation
+  rule, numpydoc text with the book section);
+* flags the estimator derives its compatibility checks from:
+  ``stochastic`` (a random objective per minibatch), ``minibatch_only``
+  (works on the minibatch loop: full-batch optimizers refuse it),
+  ``changes_layout`` (adds parameters: warm starts must keep it);
+* what it contributes to a fit through a small set of extension points of
+  :class:`FitPlan` (callbacks, step transforms, the epoch sampler) and two
+  outer phases (:meth:`Feature.before_training`, :meth:`Feature.after_training`).
+
+Features see the fit through a :class:`~sklreg._trainer.Trainer`, a narrow
+interface (train a phase, reinitialize, the objective and parameters), never
+the estimator's private methods.  :data:`FEATURES` lists them in the order
+their contributions run; validation, parameter documentation and the
+full-batch checks loop over it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .._validation import check_bool, check_interval, check_options
+
+__all__ = ["Param", "Feature", "FitPlan", "FEATURES", "register", "options", "interval",
+           "boolean", "optional_int"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One constructor parameter of a feature.
+
+    ``check(value) -> value`` raises an InvalidParameterError naming the
+    parameter; ``doc`` is its numpydoc entry (type line, then indented text).
+    """
+
+    name: str
+    default: Any
+    check: Callable[[Any], Any]
+    doc: str
+
+
+def options(name, allowed):
+    return lambda v: check_options(name, v, allowed)
+
+
+def interval(name, low=None, high=None, closed="left", integer=False):
+    return lambda v: check_interval(name, v, low, high, closed=closed, integer=integer)
+
+
+def optional_int(name, low=1):
+    return lambda v: v if v is None else check_interval(name, v, low, None, integer=True)
+
+
+def boolean(name):
+    return lambda v: check_bool(name, v)
+
+
+@dataclass
+class FitPlan:
+    """What features contribute to the main training phase of one fit.
+
+    Per epoch, ``pre_callbacks`` run first (in :data:`FEATURES` order: they
+    change what the stopping rules evaluate), then ``callbacks`` (the stopping
+    rules and monitors); ``step_hooks`` run after every update;
+    ``sampler(epoch, rng) -> rows`` chooses each epoch's rows.
+    """
+
+    pre_callbacks: list = field(default_factory=list)
+    callbacks: list = field(default_factory=list)
+    step_hooks: list = field(default_factory=list)
+    sampler: Any = None
+
+
+class Feature:
+    """Base class of a book feature (see the module docstring)."""
+
+    #: short name, e.g. 'averaging'
+    name: str = ""
+    #: book section, e.g. '8.7.3'
+    section: str = ""
+    params: tuple = ()
+    #: parameters that switch the feature on in a small model (tests, docs)
+    example: dict = {}
+    stochastic: bool = False
+    minibatch_only: bool = False
+    changes_layout: bool = False
+
+    def validate(self, est):
+        """Check every parameter of the feature on ``est`` (in fit)."""
+        for p in self.params:
+            p.check(getattr(est, p.name))
+
+    def active(self, est):
+        """True when the feature is switched on (its first parameter is set)."""
+        return getattr(est, self.params[0].name) is not None
+
+    def before_training(self, trainer, data):
+        """Outer phase before the main training (e.g. pretraining)."""
+
+    def contribute(self, trainer, data, plan):
+        """Add callbacks, step hooks or a sampler to the main phase."""
+
+    def after_training(self, trainer, data, stopper):
+        """Outer phase after the main training (e.g. retraining, Alg. 7.2)."""
+
+
+#: the ordered feature registry ("one registry line" per feature)
+FEATURES: list = []
+
+
+def register(feature_cls):
+    """Class decorator appending one instance of ``feature_cls`` to FEATURES."""
+    if any(type(f) is feature_cls for f in FEATURES):
+        raise ValueError(f"feature {feature_cls.__name__} is registered twice")
+    FEATURES.append(feature_cls())
+    return feature_cls
