@@ -9,36 +9,36 @@ registries.  The public classes live in :mod:`sklreg.mlp`.
 
 
 import copy
-import functools
-import types
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import assert_all_finite, check_random_state
+from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import activations as _activations  # noqa: F401  (registers activations)
 from . import initializers as _initializers  # noqa: F401  (registers initializers)
 from . import optim as _optim  # noqa: F401  (registers optimizers and schedules)
 from ._hessian import make_curvature_monitor
+from ._early_stopping import (
+    ACCEPT_SPARSE as _ACCEPT_SPARSE, DTYPES as _DTYPES, check_validation, check_validation_set,
+    record_early_stopping, stopping_callbacks, validation_split,
+)
 from ._objective import Objective
+from ._rng import make_rng
 from ._trainer import FitData, Trainer, freeze_hook, load_hidden
 from .features import FEATURES, FitPlan
 from .features.curriculum import check_difficulty
-from .exceptions import DivergenceWarning
-from ._params import validate_mlp_params
+from ._params import check_full_batch, validate_mlp_params
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
-from ._training import LoopState, MinibatchProblem, run_full_batch, run_minibatch
-from ._validation import atomic_fit, check_sample_weight, param_error, param_owner
+from ._training import LoopState, MinibatchProblem, report_stop, run_full_batch, run_minibatch
+from ._validation import atomic_fit, check_sample_weight, param_owner
 from .activity import ZERO_FRACTION_ROWS, hidden_zero_fractions
-from .batchnorm import BatchNorm, recalibrate_batch_norm
-from .callbacks import EarlyStopping, LossPlateau
+from .batchnorm import recalibrate_batch_norm
 from .dropout import dropout_predict
-from .layers import stochastic_regularizers, validate_inference_params
+from .layers import rebuild_network, validate_inference_params
 from .network import build_network
 from .noise import AugmentHook
 from .optim.clipping import clip_by_global_norm, clip_by_value
@@ -46,92 +46,6 @@ from .penalties import build_norm_regularizers, resolve_reference
 
 __all__ = ["_BaseMLP"]
 
-_ACCEPT_SPARSE = ["csr", "csc"]
-_DTYPES = [np.float64, np.float32]
-
-
-def _make_rng(random_state):
-    """One numpy Generator per fit from an int, RandomState, Generator or None."""
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None:  # fresh OS entropy; the global numpy state is not used
-        return np.random.default_rng()
-    try:
-        rs = check_random_state(random_state)
-    except ValueError as exc:
-        raise param_error(
-            "random_state", "an int, a numpy RandomState or Generator, or None",
-            random_state,
-        ) from exc
-    return np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
-
-
-class _PartialFitUnavailable(ValueError, AttributeError):
-    """partial_fit refused for this configuration: a ValueError, as scikit-learn
-    raises for early stopping, and an AttributeError, so ``hasattr(est,
-    'partial_fit')`` is False and scikit-learn's checks skip it."""
-
-
-class partial_fit_if:
-    """Like :func:`sklearn.utils.metaestimators.available_if`, but the check's
-    own AttributeError (with its message) reaches the caller unchanged."""
-
-    def __init__(self, check):
-        self.check = check
-
-    def __call__(self, fn):
-        self.fn = fn
-        functools.update_wrapper(self, fn)
-        return self
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            return self.fn
-        self.check(obj)
-        return types.MethodType(self.fn, obj)
-
-
-def _partial_fit_available(est):
-    """partial_fit exists only for first-order (minibatch) optimizers, as in
-    scikit-learn, and refuses early stopping with scikit-learn's ValueError."""
-    if est.early_stopping:
-        raise _PartialFitUnavailable("partial_fit does not support early_stopping=True")
-    spec = est.optimizer
-    cls = OPTIMIZERS[spec] if isinstance(spec, str) and spec in OPTIMIZERS else type(spec)
-    if getattr(cls, "full_batch", False):
-        raise AttributeError(  # scikit-learn's available_if wording, then why
-            f"This {type(est).__name__!r} has no attribute 'partial_fit': it is not "
-            f"available with the full-batch optimizer={spec!r}; use a first-order "
-            "optimizer such as 'adam' or 'sgd'."
-        )
-    return True
-
-def _report_stop(state, learning_rate):
-    """Turn a loop that diverged or was interrupted into an error or a warning."""
-    if state.diverged:
-        fix = (
-            f"Lower learning_rate (now {learning_rate:g}), set clip_norm (e.g. 1.0) or "
-            "clip_value, or standardize the inputs (e.g. StandardScaler in a Pipeline)."
-        )
-        if state.kept_epoch is None:
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may contain "
-                f"large values and need to be preprocessed. Training diverged ({state.message}): "
-                "the loss became non-finite or "
-                "exploded, and no parameters seen in this fit have a usable objective, "
-                f"so there is no model to keep. {fix}"
-            )
-        kept = (
-            "the parameters this call started from (the previous model)"
-            if state.kept_epoch == 0 else f"the parameters after epoch {state.kept_epoch}"
-        )
-        warnings.warn(
-            f"Training diverged ({state.message}) and was stopped; {kept}, which had "
-            f"the lowest training loss seen, were kept. {fix}",
-            DivergenceWarning,
-        )
-    if state.interrupted:
-        warnings.warn("Training interrupted by user.", UserWarning)
 
 
 def _copy_training_state(state):
@@ -219,7 +133,7 @@ class _BaseMLP(BaseEstimator):
     ):
         params = validate_mlp_params(self)
         self._check_extra_params()
-        self._check_full_batch(params.optimizer)
+        check_full_batch(self, params.optimizer)
         first = not hasattr(self, "_theta") or not (incremental or self.warm_start)
         X, y = validate_data(
             self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, multi_output=True,
@@ -235,7 +149,7 @@ class _BaseMLP(BaseEstimator):
         sw = check_sample_weight(sample_weight, X.shape[0], dtype)
         sw = self._apply_class_weight(y, sw, dtype)
         if first:
-            self._rng = _make_rng(self.random_state)
+            self._rng = make_rng(self.random_state)
             self._build(params, X.shape[1], Y.shape[1], dtype)
             self._init_theta(params, Y, sw)
             self._reset_training_counters()
@@ -261,9 +175,9 @@ class _BaseMLP(BaseEstimator):
         early = self.early_stopping and not incremental
         X_val = Y_val = sw_val = y_val = None
         if validation is not None:
-            X_val, Y_val, sw_val, y_val = self._check_validation(validation, dtype)
+            X_val, Y_val, sw_val, y_val = check_validation(self, validation, dtype)
         elif early:
-            tr, va = self._validation_split(X.shape[0], y)
+            tr, va = validation_split(self, X.shape[0], y)
             X_val, Y_val, y_val = X[va], Y[va], y[va]
             sw_val = None if sw is None else sw[va]
             X, Y, y = X[tr], Y[tr], y[tr]
@@ -275,8 +189,8 @@ class _BaseMLP(BaseEstimator):
         for feature in FEATURES:  # outer phases before training (pretraining)
             feature.before_training(trainer, data)
         if X_val is not None:
-            self._check_validation_set(X_val, y_val, sw_val, params.scoring, early)
-        callbacks, stopper = self._callbacks(
+            check_validation_set(self, X_val, y_val, sw_val, params.scoring, early)
+        callbacks, stopper = stopping_callbacks(self, 
             early, X_val, Y_val, sw_val, y_val, incremental, params.scoring,
             params.optimizer.full_batch,
         )
@@ -292,7 +206,7 @@ class _BaseMLP(BaseEstimator):
             keep_state=incremental and hasattr(self, "optimizer_") and not first,
             sampler=plan.sampler, start_is_model=not first,
         )
-        self._record_early_stopping(stopper)
+        record_early_stopping(self, stopper)
         self.curvature_history_ = None if curvature is None else curvature.history
         stopped_early = state.interrupted or state.diverged
         for feature in FEATURES:  # outer phases after training (Algorithms 7.2/7.3)
@@ -366,7 +280,7 @@ class _BaseMLP(BaseEstimator):
         run(problem, self._theta, X, Y, sw, n_epochs, state)
         self._epochs, self.t_ = state.epoch, state.step
         self.n_iter_ = self._epochs - self._call_epoch0
-        _report_stop(state, params.learning_rate)
+        report_stop(state, params.learning_rate)
         return state
 
     def _check_extra_params(self):
@@ -401,139 +315,12 @@ class _BaseMLP(BaseEstimator):
     def _set_coef_views(self):
         self.coefs_, self.intercepts_ = self._objective.network.coefs(self._theta)
 
-    def _validation_split(self, n, y):
-        """Train/validation row indices (stratified for classifiers, seeded)."""
-        idx = np.arange(n)
-        stratify = self._stratify(y)
-        seed = int(self._rng.integers(np.iinfo(np.int32).max))
-        try:
-            tr, va = train_test_split(
-                idx, test_size=self.validation_fraction, random_state=seed, stratify=stratify
-            )
-        except ValueError as exc:  # scikit-learn's wording, then what to change here
-            raise ValueError(
-                f"{exc} (early_stopping=True holds out a stratified validation_fraction="
-                f"{self.validation_fraction} of the {n} samples: every class needs at "
-                "least 2 samples and the validation set at least one per class. Pass "
-                "X_val/y_val, change validation_fraction, or use early_stopping=False.)"
-            ) from exc
-        return tr, va
-
-    def _check_validation_set(self, X_val, y_val, sw_val, scoring, early):
-        """Fail at the start of fit, not after the first epoch: a validation set
-        needs 2 rows, and the scorer must work on this task (book 7.8)."""
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-                if early and self.validation_fraction is not None else
-                "The validation set is too small: X_val/y_val need at least 2 samples."
-            )
-        if not isinstance(self.scoring, str) or scoring == "loss":
-            return  # a callable scorer is not called an extra time (it may keep state)
-        name = repr(self.scoring)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                value = self._score_validation(scoring, X_val, y_val, sw_val)
-        except Exception as exc:
-            raise ValueError(
-                f"scoring={name} cannot score {type(self).__name__} on this task: "
-                f"{type(exc).__name__}: {exc}. Use a scorer for "
-                f"{'classification' if is_classifier(self) else 'regression'} "
-                "(see sklearn.metrics.get_scorer_names()) or scoring='loss'."
-            ) from exc
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            value = np.nan
-        if np.isnan(value):
-            raise ValueError(
-                f"scoring={name} returned {value!r} on the validation set: it must return "
-                "one number per call. Use another scorer or scoring='loss'."
-            )
-
-    def _score_validation(self, scoring, X_val, y_val, sw_val):
-        """Score the current parameters; the validation set was validated once,
-        so scikit-learn's per-call feature-name warning is not repeated."""
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            if sw_val is None:
-                return scoring(self, X_val, y_val)
-            return scoring(self, X_val, y_val, sample_weight=sw_val)
-
-    def _check_validation(self, validation, dtype):
-        """Validate a user validation set like predict input; encode its targets."""
-        X_val, y_val, sw_val = validation
-        X_val = validate_data(
-            self, X_val, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, reset=False
-        ).astype(dtype, copy=False)
-        if sp.issparse(X_val):
-            X_val = X_val.tocsr()
-        y_val = np.asarray(y_val)
-        if y_val.shape[0] != X_val.shape[0]:
-            raise ValueError(
-                f"X_val has {X_val.shape[0]} rows but y_val has {y_val.shape[0]}."
-            )
-        Y_val = self._encode_validation_targets(y_val).astype(dtype, copy=False)
-        sw_val = check_sample_weight(sw_val, X_val.shape[0], dtype)
-        return X_val, Y_val, sw_val, y_val
-
     def _stratify(self, y):
         return None
 
     def _out_activation(self):
         """Name of the output unit, as scikit-learn's ``out_activation_``."""
         return "identity"
-
-    def _callbacks(self, early, X_val, Y_val, sw_val, y_val, incremental, scoring, full_batch):
-        if incremental:
-            return [], None
-        # full-batch methods stop by their own convergence test (as scikit-learn's lbfgs)
-        plateau = [] if full_batch else [LossPlateau(self.tol, self.n_iter_no_change)]
-        if X_val is None:
-            return plateau, None
-        if sw_val is not None and not sw_val.sum() > 0:
-            warnings.warn(
-                "The validation samples all have zero sample_weight, so a weighted "
-                "validation loss is undefined; it is computed without weights. Pass "
-                "X_val/y_val with positive weights or change validation_fraction.",
-                UserWarning,
-            )
-            sw_val = None
-        w_val = None if sw_val is None else sw_val / sw_val.sum()
-        objective = self._objective
-
-        def val_loss(theta):
-            return objective.data_loss(theta, X_val, Y_val, w_val)
-
-        val_score = None
-        if scoring != "loss":
-            def val_score(theta):
-                return self._score_validation(scoring, X_val, y_val, sw_val)
-
-        if not early:  # user validation set, monitored only
-            stopper = EarlyStopping(val_loss, val_score, self.tol, np.inf, restore_best=False)
-            return [*plateau, stopper], stopper
-        stopper = EarlyStopping(val_loss, val_score, self.tol, self.n_iter_no_change)
-        return [stopper], stopper
-
-    def _record_early_stopping(self, stopper):
-        if stopper is None:
-            self.validation_scores_ = None
-            self.validation_loss_curve_ = None
-            self.best_validation_score_ = None
-            self.best_iteration_ = None
-            self.best_t_ = None
-            return
-        self.validation_scores_ = stopper.scores
-        self.validation_loss_curve_ = stopper.losses
-        found = stopper.best_theta is not None
-        self.best_validation_score_ = stopper.best_score if found else None
-        # epochs of this call (1-based), so validation_scores_[best_iteration_ - 1]
-        # is best_validation_score_
-        self.best_iteration_ = stopper.best_iteration - stopper.epoch0 if found else None
-        self.best_t_ = stopper.best_step if found else None
 
     def _record_attributes(self, params, stopper):
         """scikit-learn's MLP attributes: loss_, best_loss_, n_layers_, out_activation_."""
@@ -585,34 +372,6 @@ class _BaseMLP(BaseEstimator):
         return self._objective.predict(self._theta, X)
 
     # ------------------------------------------------ noise, dropout, batch norm
-    def _stochastic_regularizers(self):
-        """Names of the active stochastic regularizers (dropout, input/hidden/weight
-        noise, augment); full-batch optimizers refuse them."""
-        return stochastic_regularizers(self)
-
-    def _check_full_batch(self, optimizer):
-        """Full-batch optimizers minimize one deterministic objective (draft 8.5-8.6)."""
-        if not optimizer.full_batch:
-            return
-        name = self.optimizer if isinstance(self.optimizer, str) else type(optimizer).__name__
-        active = [f"{a}={getattr(self, a)!r}" for a in self._stochastic_regularizers()]
-        if active:
-            raise ValueError(
-                f"optimizer={name!r} is a deterministic full-batch method and cannot be "
-                f"combined with the stochastic regularizer(s) {', '.join(active)}: every "
-                "evaluation would see a different random objective. Turn them off or use a "
-                "first-order optimizer such as 'adam' or 'sgd'."
-            )
-        loop_only = [  # features that work on the minibatch loop
-            f"{f.params[0].name}={getattr(self, f.params[0].name)!r}" for f in FEATURES
-            if f.minibatch_only and f.active(self)
-        ]
-        if loop_only:
-            raise ValueError(
-                f"{', '.join(loop_only)} works on the minibatch loop and cannot be combined "
-                f"with the full-batch optimizer={name!r}; use a first-order optimizer."
-            )
-
     def _curvature_monitor(self, X, Y, sw, first):
         """Callback recording g'g and g'Hg per epoch (``curvature_diagnostics``)."""
         if not self.curvature_diagnostics:
@@ -624,28 +383,12 @@ class _BaseMLP(BaseEstimator):
         )
 
     def _sync_layers(self, params):
-        """Rebuild the layer stack if its options changed since the last fit,
-        keeping theta and the batch-norm running statistics."""
-        old = getattr(self, "_layer_config", None)
-        cfg = params.layers
-        if old == cfg:
-            return
-        for name in ("batch_norm", "auxiliary_weight"):  # these change the parameters
-            if old is not None and bool(getattr(old, name)) != bool(getattr(cfg, name)):
-                param = "auxiliary_heads" if name == "auxiliary_weight" else name
-                raise ValueError(
-                    f"{param} changed since the previous fit; with warm_start=True or "
-                    "partial_fit the architecture must stay the same."
-                )
-        network = build_network(
-            self._layer_sizes, params.activation, cfg.plan(self._objective.loss)
+        """Rebuild the layer stack if its options changed since the last fit."""
+        network = rebuild_network(
+            self._objective.network, getattr(self, "_layer_config", None), params.layers,
+            self._layer_sizes, params.activation, self._objective.loss,
         )
-        old_bn = [l for l in self._objective.network.layers if isinstance(l, BatchNorm)]
-        new_bn = [l for l in network.layers if isinstance(l, BatchNorm)]
-        for a, b in zip(old_bn, new_bn):
-            b.running_mean, b.running_var, b.n_batches = a.running_mean, a.running_var, a.n_batches
-        self._objective.network = network
-        self._layer_config = cfg
+        self._objective.network, self._layer_config = network, params.layers
 
     def _training_targets(self, Y):
         """Encoded targets used by the training objective (label smoothing)."""

@@ -20,7 +20,8 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
-from ._base_mlp import _BaseMLP, _partial_fit_available, partial_fit_if
+from ._base_mlp import _BaseMLP
+from ._partial_fit import partial_fit_available, partial_fit_if
 from ._docs import classifier_doc
 from ._validation import check_interval
 from .losses import SigmoidCrossEntropy, SoftmaxCrossEntropy
@@ -164,7 +165,7 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
         self.random_state = random_state
         self.verbose = verbose
 
-    @partial_fit_if(_partial_fit_available)
+    @partial_fit_if(partial_fit_available)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), keeping the optimizer state between calls.
 

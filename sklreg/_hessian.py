@@ -45,6 +45,7 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._early_stopping import check_validation
 from .callbacks import CurvatureMonitor
 from .network import Context
 from .penalties import L1Penalty, L2Penalty
@@ -376,7 +377,7 @@ def make_curvature_monitor(objective, X, Y, sw, rng, history=None):
 def _estimator_oracle(estimator, X, y, sample_weight):
     check_is_fitted(estimator, "_theta")
     dtype = estimator._theta.dtype
-    X, Y, sw, y = estimator._check_validation((X, y, sample_weight), dtype)
+    X, Y, sw, y = check_validation(estimator, (X, y, sample_weight), dtype)
     sw = estimator._apply_class_weight(y, sw, dtype)
     w = None if sw is None else sw / sw.sum()
     return FullBatchOracle(

@@ -7,7 +7,7 @@ into resolved objects (names -> registry objects, per-layer lists) and raises
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 from types import SimpleNamespace
 
 import numpy as np
@@ -15,12 +15,12 @@ from sklearn.metrics import get_scorer, get_scorer_names
 
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from .features import FEATURES
-from .layers import validate_layer_params
+from .layers import stochastic_regularizers, validate_layer_params
 from ._validation import (
     check_bool, check_interval, check_options, check_per_layer, hidden_sizes, param_error,
 )
 
-__all__ = ["validate_mlp_params", "hidden_sizes", "MLP_PARAMS"]
+__all__ = ["validate_mlp_params", "check_full_batch", "hidden_sizes", "MLP_PARAMS"]
 
 
 def _optional_positive(name, value):
@@ -85,6 +85,32 @@ def validate_mlp_params(est):
     v.layers = validate_layer_params(est, hidden, v.activation)
     v.augment = getattr(est, "augment", None)
     return v
+
+
+def check_full_batch(est, optimizer):
+    """Full-batch optimizers minimize one deterministic objective (draft 8.5-8.6):
+    they refuse stochastic regularizers and the features that work on the
+    minibatch loop (``Feature.minibatch_only``)."""
+    if not optimizer.full_batch:
+        return
+    name = est.optimizer if isinstance(est.optimizer, str) else type(optimizer).__name__
+    active = [f"{a}={getattr(est, a)!r}" for a in stochastic_regularizers(est)]
+    if active:
+        raise ValueError(
+            f"optimizer={name!r} is a deterministic full-batch method and cannot be "
+            f"combined with the stochastic regularizer(s) {', '.join(active)}: every "
+            "evaluation would see a different random objective. Turn them off or use a "
+            "first-order optimizer such as 'adam' or 'sgd'."
+        )
+    loop_only = [  # features that work on the minibatch loop
+        f"{f.params[0].name}={getattr(est, f.params[0].name)!r}" for f in FEATURES
+        if f.minibatch_only and f.active(est)
+    ]
+    if loop_only:
+        raise ValueError(
+            f"{', '.join(loop_only)} works on the minibatch loop and cannot be combined "
+            f"with the full-batch optimizer={name!r}; use a first-order optimizer."
+        )
 
 
 def _validate_norm_params(est, v, n_weight_layers):

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import MultiOutputMixin, RegressorMixin
 
-from ._base_mlp import _BaseMLP, _partial_fit_available, partial_fit_if
+from ._base_mlp import _BaseMLP
+from ._partial_fit import partial_fit_available, partial_fit_if
 from ._docs import regressor_doc
 from ._validation import check_options
 from .losses import SquaredError
@@ -156,7 +157,7 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
     #: values of ``loss`` (regression losses of :mod:`sklreg.losses`)
     _LOSSES = ("squared_error", "poisson")
 
-    @partial_fit_if(_partial_fit_available)
+    @partial_fit_if(partial_fit_available)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), keeping the optimizer state between calls."""
         return self._fit(X, y, sample_weight, incremental=True)

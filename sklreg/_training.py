@@ -20,12 +20,14 @@ natural gradient) run in :func:`run_full_batch` instead, where one
 from __future__ import annotations
 
 import contextlib
+import warnings
 import contextvars
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ._hessian import FullBatchOracle
+from .exceptions import DivergenceWarning
 from .network import Context
 
 __all__ = ["LoopState", "MinibatchProblem", "run_minibatch", "run_full_batch"]
@@ -395,3 +397,31 @@ def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
     for cb in p.callbacks:
         cb.on_train_end(state, theta)
     return state
+
+
+def report_stop(state, learning_rate):
+    """Turn a loop that diverged or was interrupted into an error or a warning."""
+    if state.diverged:
+        fix = (
+            f"Lower learning_rate (now {learning_rate:g}), set clip_norm (e.g. 1.0) or "
+            "clip_value, or standardize the inputs (e.g. StandardScaler in a Pipeline)."
+        )
+        if state.kept_epoch is None:
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain "
+                f"large values and need to be preprocessed. Training diverged ({state.message}): "
+                "the loss became non-finite or "
+                "exploded, and no parameters seen in this fit have a usable objective, "
+                f"so there is no model to keep. {fix}"
+            )
+        kept = (
+            "the parameters this call started from (the previous model)"
+            if state.kept_epoch == 0 else f"the parameters after epoch {state.kept_epoch}"
+        )
+        warnings.warn(
+            f"Training diverged ({state.message}) and was stopped; {kept}, which had "
+            f"the lowest training loss seen, were kept. {fix}",
+            DivergenceWarning,
+        )
+    if state.interrupted:
+        warnings.warn("Training interrupted by user.", UserWarning)

@@ -28,7 +28,7 @@ from .activity import ActivityPenalty
 from .architecture import AuxiliaryHead, SkipEnd, SkipStart
 from .batchnorm import BatchNorm
 from .dropout import INFERENCE_RULES, Dropout
-from .network import Dense
+from .network import Dense, build_network
 from .noise import GaussianNoise, PerturbedDense
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "validate_inference_params",
     "stochastic_regularizers",
     "STOCHASTIC_PARAMS",
+    "rebuild_network",
 ]
 
 #: estimator parameters whose training-time effect is random (one draw per batch)
@@ -266,3 +267,26 @@ def stochastic_regularizers(est):
         elif _is_active(value):
             names.append(name)
     return names
+
+
+def rebuild_network(network, old, cfg, layer_sizes, activation, loss):
+    """The network for layer options ``cfg`` (``network`` itself if they did not
+    change since ``old``), keeping the batch-norm running statistics.
+
+    Options that add parameters (batch norm, auxiliary heads) must not change
+    between a fit and its warm start or ``partial_fit``."""
+    if old == cfg:
+        return network
+    for name in ("batch_norm", "auxiliary_weight"):  # these change the parameters
+        if old is not None and bool(getattr(old, name)) != bool(getattr(cfg, name)):
+            param = "auxiliary_heads" if name == "auxiliary_weight" else name
+            raise ValueError(
+                f"{param} changed since the previous fit; with warm_start=True or "
+                "partial_fit the architecture must stay the same."
+            )
+    new = build_network(layer_sizes, activation, cfg.plan(loss))
+    old_bn = [layer for layer in network.layers if isinstance(layer, BatchNorm)]
+    new_bn = [layer for layer in new.layers if isinstance(layer, BatchNorm)]
+    for a, b in zip(old_bn, new_bn):
+        b.running_mean, b.running_var, b.n_batches = a.running_mean, a.running_var, a.n_batches
+    return new

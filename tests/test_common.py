@@ -2,6 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from sklreg.layers import stochastic_regularizers
 from sklreg import (
     BaggingNetClassifier,
     BaggingNetRegressor,
@@ -76,9 +77,9 @@ ESTIMATORS = [
 def _expected_failed_checks(estimator):
     """Checks that fail by design for some regularizers (reason given)."""
     failed = {}
-    stochastic = getattr(estimator, "_stochastic_regularizers", None)
-    per_row = [] if stochastic is None else [
-        name for name in stochastic()
+    stochastic = isinstance(estimator, (MLPRegularizedClassifier, MLPRegularizedRegressor))
+    per_row = [] if not stochastic else [
+        name for name in stochastic_regularizers(estimator)
         # weight noise and DropConnect masks are drawn once per minibatch (shared by
         # its rows), so a weight of 2 and a repeated row see the same draw
         if name != "weight_noise" and getattr(estimator, "dropout_type", "") != "dropconnect"

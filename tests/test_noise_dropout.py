@@ -21,6 +21,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_regression
 
 import sklreg  # noqa: F401  (registers the components)
+from sklreg.layers import stochastic_regularizers
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg._objective import Objective
 from sklreg._registry import ACTIVATIONS, OPTIMIZERS
@@ -386,11 +387,11 @@ def test_warm_start_and_partial_fit_follow_changed_options():
 
 def test_stochastic_regularizers_are_listed():
     est = MLPRegularizedRegressor()
-    assert est._stochastic_regularizers() == []
+    assert stochastic_regularizers(est) == []
     est.set_params(dropout=[0.0, 0.1], input_noise=0.1, batch_norm=True, activity_l1=0.1)
-    assert est._stochastic_regularizers() == ["dropout", "input_noise"]
+    assert stochastic_regularizers(est) == ["dropout", "input_noise"]
     est.set_params(input_dropout=0.2, hidden_noise=0.1, weight_noise=0.1, augment=_jitter)
-    assert est._stochastic_regularizers() == [
+    assert stochastic_regularizers(est) == [
         "dropout", "input_dropout", "input_noise", "hidden_noise", "weight_noise", "augment",
     ]
 

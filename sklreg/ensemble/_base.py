@@ -23,7 +23,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 from threadpoolctl import threadpool_limits
 
-from .._base_mlp import _make_rng
+from .._rng import make_rng
 from .._validation import atomic_fit, check_bool, check_interval, check_sample_weight
 
 
@@ -234,7 +234,7 @@ class _BaseBagging(BaseEstimator):
                 "max_samples < n_samples."
             )
 
-        rng = _make_rng(self.random_state)
+        rng = make_rng(self.random_state)
         seeds = rng.integers(np.iinfo(np.int32).max, size=self.n_estimators)
         rows = [
             self._draw_member_rows(rng, n, n_draw, y_fit) for _ in range(self.n_estimators)
