@@ -236,8 +236,8 @@ class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
     def _encode_known(self, y, name, where):
         """Binarize labels after checking they are among ``classes_`` (``where``
         says which labels are known, for the message)."""
-        if y.ndim == 1:
-            self._check_labels(unique_labels(y), self.classes_, name)
+        if y.ndim == 1:  # (np.unique: y already passed check_classification_targets)
+            self._check_labels(np.unique(y), self.classes_, name)
         elif y.shape[1] != len(self.classes_):
             raise ValueError(
                 f"{name} has {y.shape[1]} label columns but the model was fitted with "

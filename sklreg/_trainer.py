@@ -8,6 +8,7 @@ through a :class:`Trainer`, never through the estimator's private methods.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
@@ -48,7 +49,7 @@ class Trainer:
         self.incremental = incremental
 
     # ------------------------------------------------------------- reading
-    @property
+    @functools.cached_property
     def estimator_params(self):
         """The estimator's constructor parameters (read only)."""
         return self._est.get_params(deep=False)

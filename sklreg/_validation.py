@@ -186,7 +186,7 @@ def atomic_fit(copy_state=dict, after_restore=None):
     def decorate(fit):
         @functools.wraps(fit)
         def wrapper(self, *args, **kwargs):
-            params = set(self.get_params(deep=False))
+            params = _param_names(type(self))
             saved = copy_state({k: v for k, v in vars(self).items() if k not in params})
             try:
                 return fit(self, *args, **kwargs)
@@ -201,6 +201,13 @@ def atomic_fit(copy_state=dict, after_restore=None):
         return wrapper
 
     return decorate
+
+
+@functools.lru_cache(maxsize=None)
+def _param_names(cls):
+    """Constructor parameter names of an estimator class (cached: reading the
+    signature costs more than a small partial_fit's bookkeeping)."""
+    return frozenset(cls._get_param_names())
 
 
 def check_finite_y(y):
