@@ -192,15 +192,19 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
         self._check_poisson_targets(Y, "y", require_positive_sum=first)
         return Y
 
-    def _encode_validation_targets(self, y_val):
-        Y = np.asarray(y_val, dtype=np.float64)
+    def _encode_known(self, y, name):
+        """Targets other than fit's ``y`` (``y_val``, augment's) -> (n, n_outputs)."""
+        Y = np.asarray(y, dtype=np.float64)
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
         if Y.shape[1] != self.n_outputs_:
             raise ValueError(
-                f"y_val has {Y.shape[1]} outputs but the model has {self.n_outputs_}."
+                f"{name} has {Y.shape[1]} outputs but the model has {self.n_outputs_}."
             )
-        self._check_poisson_targets(Y, "y_val", require_positive_sum=False)
+        self._check_poisson_targets(Y, name, require_positive_sum=False)
         return Y
+
+    def _encode_validation_targets(self, y_val):
+        return self._encode_known(y_val, "y_val")
 
     def _make_loss(self):
         if self.loss == "poisson":
@@ -219,15 +223,7 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
 
     def _encode_batch(self, y):
         """Targets returned by ``augment`` -> (n, n_outputs) array."""
-        Y = np.asarray(y, dtype=np.float64)
-        Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
-        if Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"augment returned y_batch with {Y.shape[1]} outputs; the model has "
-                f"{self.n_outputs_}."
-            )
-        self._check_poisson_targets(Y, "augment's y_batch", require_positive_sum=False)
-        return Y
+        return self._encode_known(y, "augment's y_batch")
 
     def _marginal_bias(self, Y, sw):
         """The output that fits the (weighted) mean of the targets (8.4): the

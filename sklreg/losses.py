@@ -42,17 +42,12 @@ class Loss:
     ``z`` with ``dJ/dz = w_i (p_i - y_i)`` (``1/n`` instead of ``w_i`` when w is None).
     """
 
-    name = "loss"
 
     def link(self, z):
         raise NotImplementedError
 
     def forward_backward(self, z, Y, w):
         raise NotImplementedError
-
-    def value(self, z, Y, w):
-        """Weighted mean loss only (z is not modified)."""
-        return self.forward_backward(z.copy(), Y, w)
 
     # Subclasses supporting exact Hessian-vector products also define
     # ``output_hvp(p, rz, w) -> w_i * A_i rz_i`` with ``p = link(z)`` and ``A_i``
@@ -73,7 +68,6 @@ class Loss:
 class SquaredError(Loss):
     """Identity output, per-sample loss 0.5 * ||y - z||^2."""
 
-    name = "squared_error"
 
     def link(self, z):
         return z
@@ -103,7 +97,6 @@ class PoissonDeviance(Loss):
     non-negative (checked by the estimator).
     """
 
-    name = "poisson"
 
     def link(self, z):
         return np.exp(z, out=z)
@@ -127,7 +120,6 @@ class PoissonDeviance(Loss):
 class SoftmaxCrossEntropy(Loss):
     """Softmax output, per-sample loss -sum_k y_k log p_k (rows of Y sum to one)."""
 
-    name = "softmax_cross_entropy"
 
     def link(self, z):
         z -= z.max(axis=1, keepdims=True)
@@ -156,7 +148,6 @@ class SoftmaxCrossEntropy(Loss):
 class SigmoidCrossEntropy(Loss):
     """Independent logistic outputs (binary or multilabel), summed over labels."""
 
-    name = "sigmoid_cross_entropy"
 
     def link(self, z):
         return expit(z, out=z)

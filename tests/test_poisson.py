@@ -67,16 +67,16 @@ def test_output_hvp_matches_finite_differences_of_the_output_gradient(weighted):
     assert rel_err(hv, _fd(grad, z, rz)) <= 1e-7
     # and the gradient is the derivative of the value
     g = grad(z)
-    fd = _fd(lambda zz: np.array(loss.value(zz, Y, w)), z, rz)
+    fd = _fd(lambda zz: np.array(loss.forward_backward(zz.copy(), Y, w)), z, rz)
     assert float(np.sum(g * rz)) == pytest.approx(float(fd), rel=1e-7)
 
 
 def test_value_is_half_the_poisson_deviance_as_scikit_learn():
     X, y = counts(50)
     z = np.random.default_rng(2).normal(size=(50, 1))
-    value = PoissonDeviance().value(z, y[:, None], None)
+    value = PoissonDeviance().forward_backward(z.copy(), y[:, None], None)
     assert value == pytest.approx(0.5 * mean_poisson_deviance(y, np.exp(z.ravel())), rel=1e-12)
-    assert PoissonDeviance().value(np.log(np.c_[[1.0, 2.0, 3.0]]), np.c_[[1.0, 2.0, 3.0]],
+    assert PoissonDeviance().forward_backward(np.log(np.c_[[1.0, 2.0, 3.0]]), np.c_[[1.0, 2.0, 3.0]],
                                    None) == pytest.approx(0.0, abs=1e-15)
 
 
