@@ -21,7 +21,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import activations as _activations  # noqa: F401  (registers activations)
 from . import initializers as _initializers  # noqa: F401  (registers initializers)
 from . import optim as _optim  # noqa: F401  (registers optimizers and schedules)
-from ._hessian import make_curvature_monitor
 from ._early_stopping import (
     ACCEPT_SPARSE as _ACCEPT_SPARSE, DTYPES as _DTYPES, check_validation, check_validation_set,
     record_early_stopping, stopping_callbacks, validation_split,
@@ -194,9 +193,6 @@ class _BaseMLP(BaseEstimator):
             early, X_val, Y_val, sw_val, y_val, incremental, params.scoring,
             params.optimizer.full_batch,
         )
-        curvature = self._curvature_monitor(X, Y, sw, first)  # book 8.2.1
-        if curvature is not None:
-            callbacks.append(curvature)
         plan = FitPlan(callbacks=callbacks, step_hooks=list(norm_hooks))
         for feature in FEATURES:
             feature.contribute(trainer, data, plan)
@@ -207,12 +203,9 @@ class _BaseMLP(BaseEstimator):
             sampler=plan.sampler, start_is_model=not first,
         )
         record_early_stopping(self, stopper)
-        self.curvature_history_ = None if curvature is None else curvature.history
-        stopped_early = state.interrupted or state.diverged
         for feature in FEATURES:  # outer phases after training (Algorithms 7.2/7.3)
             attributes = dict(getattr(feature, "attributes", {}))
-            if not stopped_early:
-                attributes.update(feature.after_training(trainer, data, stopper) or {})
+            attributes.update(feature.after_training(trainer, data, stopper, state) or {})
             for name, value in attributes.items():
                 setattr(self, name, value)
         # batch norm: recompute the statistics when the returned parameters are not
@@ -225,7 +218,7 @@ class _BaseMLP(BaseEstimator):
         self._record_attributes(params, stopper)
         if (
             not incremental and not state.converged and not (stopper and stopper.stopped)
-            and not stopped_early
+            and not (state.interrupted or state.diverged)
         ):
             warnings.warn(
                 state.message
@@ -372,16 +365,6 @@ class _BaseMLP(BaseEstimator):
         return self._objective.predict(self._theta, X)
 
     # ------------------------------------------------ noise, dropout, batch norm
-    def _curvature_monitor(self, X, Y, sw, first):
-        """Callback recording g'g and g'Hg per epoch (``curvature_diagnostics``)."""
-        if not self.curvature_diagnostics:
-            return None
-        old = None if first else getattr(self, "curvature_history_", None)
-        # a generator of its own: the diagnostics must not change the training run
-        return make_curvature_monitor(
-            self._objective, X, Y, sw, np.random.default_rng(0), [] if old is None else old
-        )
-
     def _sync_layers(self, params):
         """Rebuild the layer stack if its options changed since the last fit."""
         network = rebuild_network(

@@ -192,18 +192,7 @@ def _common_params(task_extra=""):
 
 {{FEATURE_DOCS:refit,averaging,curriculum}}
 {task_extra}
-    curvature_diagnostics : bool, default=False
-        Record, after every epoch (every iteration for full-batch
-        optimizers), the squared gradient norm ``g^T g`` and the curvature
-        along the gradient ``g^T H g`` of the full training objective (book
-        8.2.1, eq. 8.10) in ``curvature_history_``, with exact
-        Hessian-vector products (R-operator); with noise, dropout, batch
-        normalization or activity penalties, central differences of exact
-        gradients under one frozen noise draw (the curvature of the noisy
-        objective the optimizer sees, including under ``continuation``).
-        Uses all training rows, or a fixed random subset of 10,000 rows for
-        larger data.  Costs about four gradient evaluations per epoch; does
-        not change the training run.
+{{FEATURE_DOCS:curvature}}
 
     warm_start : bool, default=False
         Reuse the previous solution as initialization on the next ``fit``

@@ -77,7 +77,6 @@ def validate_mlp_params(est):
     v.scoring = _scoring(est.scoring)
     for feature in FEATURES:  # each feature checks its own parameters
         feature.validate(est)
-    check_bool("curvature_diagnostics", est.curvature_diagnostics)
     check_bool("warm_start", est.warm_start)
     check_interval("verbose", int(est.verbose) if isinstance(est.verbose, bool) else est.verbose,
                    0, None, integer=True)

@@ -13,5 +13,6 @@ from . import continuation  # noqa: E402,F401  draft 8.7.5
 from . import averaging  # noqa: E402,F401  8.7.3
 from . import curriculum  # noqa: E402,F401  draft 8.7.5
 from . import refit  # noqa: E402,F401  7.8, Algorithms 7.2/7.3
+from . import curvature  # noqa: E402,F401  8.2.1
 
 __all__ = ["FEATURES", "Feature", "FitPlan", "Param", "register"]

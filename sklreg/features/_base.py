@@ -105,8 +105,10 @@ class Feature:
     def contribute(self, trainer, data, plan):
         """Add callbacks, step hooks or a sampler to the main phase."""
 
-    def after_training(self, trainer, data, stopper):
-        """Outer phase after the main training (e.g. retraining, Alg. 7.2)."""
+    def after_training(self, trainer, data, stopper, state):
+        """Outer phase after the main training (e.g. retraining, Alg. 7.2);
+        returns fitted attributes to set (``attributes`` lists their defaults).
+        ``state`` says whether training diverged or was interrupted."""
 
 
 #: the ordered feature registry ("one registry line" per feature)

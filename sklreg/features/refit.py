@@ -109,8 +109,10 @@ class Refit(Feature):
                 "Algorithms 7.2/7.3 retrain after early stopping has chosen the number of steps."
             )
 
-    def after_training(self, trainer, data, stopper):
+    def after_training(self, trainer, data, stopper, state):
         p = trainer.estimator_params
+        if state.interrupted or state.diverged:  # the user or divergence stopped the fit
+            return {}
         if p["early_stopping_refit"] is None or stopper is None or not stopper.restore_best:
             return {}
         if p["early_stopping_refit"] == "retrain":
