@@ -40,7 +40,6 @@ from .dropout import dropout_predict
 from .layers import rebuild_network, validate_inference_params
 from .network import build_network
 from .noise import AugmentHook
-from .optim.clipping import clip_by_global_norm, clip_by_value
 from .penalties import build_norm_regularizers, resolve_reference
 
 __all__ = ["_BaseMLP"]
@@ -196,11 +195,12 @@ class _BaseMLP(BaseEstimator):
         plan = FitPlan(callbacks=callbacks, step_hooks=list(norm_hooks))
         for feature in FEATURES:
             feature.contribute(trainer, data, plan)
+        trainer.grad_hooks = plan.grad_hooks  # for every phase of this fit
         callbacks = plan.pre_callbacks + plan.callbacks
         state = self._train_phase(
             params, X, Y, sw, callbacks, plan.step_hooks, 1 if incremental else self.max_iter,
             keep_state=incremental and hasattr(self, "optimizer_") and not first,
-            sampler=plan.sampler, start_is_model=not first,
+            sampler=plan.sampler, start_is_model=not first, grad_hooks=plan.grad_hooks,
         )
         record_early_stopping(self, stopper)
         for feature in FEATURES:  # outer phases after training (Algorithms 7.2/7.3)
@@ -230,7 +230,7 @@ class _BaseMLP(BaseEstimator):
 
     def _train_phase(
         self, params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=False,
-        sampler=None, max_steps=None, start_is_model=None,
+        sampler=None, max_steps=None, start_is_model=None, grad_hooks=(),
     ):
         """Run the training loop once on (X, Y, sw), continuing the epoch and
         update counters (``n_iter_`` counts the epochs of the current call).
@@ -257,7 +257,7 @@ class _BaseMLP(BaseEstimator):
             shuffle=self.shuffle,
             rng=np.random.default_rng(self._rng.integers(2**63)),
             noise_rng=np.random.default_rng(self._rng.integers(2**63)),
-            grad_hooks=self._grad_hooks(),
+            grad_hooks=self._grad_hooks() + list(grad_hooks),
             step_hooks=step_hooks,
             callbacks=callbacks,
             verbose=self.verbose,
@@ -325,13 +325,11 @@ class _BaseMLP(BaseEstimator):
         self.out_activation_ = self._out_activation()
 
     def _grad_hooks(self):
+        """Gradient transforms of every phase: frozen layers of a helper model
+        (``Trainer.helper_model``), then the features' (clipping)."""
         hooks = []
-        if getattr(self, "_frozen_layers", 0):  # greedy pretraining stage (draft 8.7.3)
+        if getattr(self, "_frozen_layers", 0):
             hooks.append(freeze_hook(self._objective.network, self._frozen_layers))
-        if self.clip_norm is not None:
-            hooks.append(lambda g, c=float(self.clip_norm): clip_by_global_norm(g, c))
-        if self.clip_value is not None:
-            hooks.append(lambda g, c=float(self.clip_value): clip_by_value(g, c))
         return hooks
 
     # ------------------------------------------------------------- parameters

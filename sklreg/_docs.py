@@ -167,12 +167,7 @@ def _common_params(task_extra=""):
         training targets (book 8.4): softmax(b) = class frequencies,
         sigmoid(b) = label frequencies, or the mean of y for regression.
 
-    clip_norm : float or None, default=None
-        Clip every minibatch gradient to this global L2 norm, keeping its
-        direction (book 8.2.4 / 10.11.1).
-
-    clip_value : float or None, default=None
-        Clip every gradient component to ``[-clip_value, clip_value]``.
+{{FEATURE_DOCS:clipping}}
 
     early_stopping : bool, default=False
         Algorithm 7.1 (book 7.8): hold out ``validation_fraction`` of the

@@ -23,12 +23,6 @@ from ._validation import (
 __all__ = ["validate_mlp_params", "check_full_batch", "hidden_sizes", "MLP_PARAMS"]
 
 
-def _optional_positive(name, value):
-    if value is not None:
-        check_interval(name, value, 0.0, None, closed="neither")
-    return value
-
-
 def _scoring(value):
     if value == "loss" or callable(value):
         return value
@@ -70,8 +64,6 @@ def validate_mlp_params(est):
             est.hidden_bias_init,
         )
     check_options("output_bias_init", est.output_bias_init, ["marginal", "zeros"])
-    _optional_positive("clip_norm", est.clip_norm)
-    _optional_positive("clip_value", est.clip_value)
     check_bool("early_stopping", est.early_stopping)
     check_interval("validation_fraction", est.validation_fraction, 0.0, 1.0, closed="neither")
     v.scoring = _scoring(est.scoring)

@@ -47,6 +47,7 @@ class Trainer:
         self.norm_hooks = list(norm_hooks)  # prox, decay, max-norm (book 7.1-7.2)
         self.first = first
         self.incremental = incremental
+        self.grad_hooks = []  # the features' gradient transforms (clipping)
 
     # ------------------------------------------------------------- reading
     @functools.cached_property
@@ -78,7 +79,7 @@ class Trainer:
         hooks = self.norm_hooks if step_hooks is None else list(step_hooks)
         return self._est._train_phase(
             self.params, X, Y, sw, list(callbacks), hooks, n_epochs, keep_state=keep_state,
-            max_steps=max_steps,
+            max_steps=max_steps, grad_hooks=self.grad_hooks,
         )
 
     def reinitialize(self, Y, sw):

@@ -71,6 +71,8 @@ class FitPlan:
     """
 
     pre_callbacks: list = field(default_factory=list)
+    #: ``hook(grad)`` transforms of every minibatch gradient (every phase)
+    grad_hooks: list = field(default_factory=list)
     callbacks: list = field(default_factory=list)
     step_hooks: list = field(default_factory=list)
     sampler: Any = None
