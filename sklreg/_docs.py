@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ._docs_attributes import _ATTRIBUTES
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 
 
@@ -202,92 +203,7 @@ def _common_params(task_extra=""):
 """
 
 
-_ATTRIBUTES = """
-    coefs_ : list of ndarray of shape (fan_in, fan_out)
-        Weight matrices (views into the flat parameter vector).
 
-    intercepts_ : list of ndarray of shape (fan_out,)
-        Bias vectors.
-
-    n_iter_ : int
-        Number of epochs run by the last ``fit`` call (full-batch optimizers:
-        warm-up epochs plus iterations), as scikit-learn: a ``warm_start`` fit
-        with ``max_iter=20`` after one with ``max_iter=10`` gives 20, and
-        ``partial_fit`` gives 1.  After Algorithm 7.2 it is the retraining
-        run's epochs (see docs/training_safety.md).
-
-    t_ : int
-        Number of parameter updates done since the model was initialized
-        (counts across ``warm_start`` fits and ``partial_fit`` calls;
-        full-batch optimizers: warm-up updates plus objective/gradient
-        evaluations).
-
-    loss_curve_ : list of float
-        Training objective (loss + penalties) per epoch since the model was
-        initialized (full-batch optimizers: per iteration, the exact
-        full-batch objective).
-
-    loss_ : float
-        Training objective of the last epoch (``loss_curve_[-1]``).
-
-    best_loss_ : float or None
-        Lowest training objective in ``loss_curve_``; None with early
-        stopping (use ``best_validation_score_``), as scikit-learn.
-
-    n_layers_ : int
-        Number of layers, input and output included (``len(hidden) + 2``).
-
-    out_activation_ : str
-        Output unit: 'softmax', 'logistic', 'identity' or 'exp' (Poisson).
-
-    curvature_history_ : list of dict or None
-        With ``curvature_diagnostics=True``, one dict per epoch/iteration
-        with keys 'epoch', 'loss', 'gTg' (``g^T g``), 'gTHg' (``g^T H g``)
-        and 'critical_lr' (``2 g^T g / g^T H g``: gradient steps larger than
-        this increase the objective's quadratic model, book eq. 8.10).
-        A growing 'gTHg' with a flat 'gTg' signals ill-conditioning.
-
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Only when X has string feature names.
-
-    n_outputs_ : int
-        Number of network outputs.
-
-    optimizer_ : optimizer object
-        The fitted optimizer with its state (kept by ``partial_fit``).
-
-    lr_schedule_ : schedule object
-
-    validation_scores_ : list of float or None
-        Validation score per epoch under early stopping (``-loss`` when
-        ``scoring='loss'``); None otherwise.
-
-    validation_loss_curve_ : list of float or None
-        Validation loss per epoch under early stopping.
-
-    best_validation_score_ : float or None
-        Highest validation score (``max(validation_scores_)``); its epoch's
-        parameters are the ones restored.
-
-    best_iteration_ : int or None
-        Epoch of the last call (counted from 1) whose parameters were restored
-        (``i*`` of Algorithm 7.1); ``validation_scores_[best_iteration_ - 1]``
-        is ``best_validation_score_``.
-
-    best_t_ : int or None
-        Number of updates at the best epoch (``i*`` counted in updates).
-
-    refit_n_iter_ : int or None
-        Extra epochs run by ``early_stopping_refit='continue'`` (Algorithm 7.3).
-
-    hidden_zero_fraction_ : list of float or None
-        Fraction of exactly-zero activations of each hidden layer on the
-        training data at the end of ``fit`` (on a seeded random sample of 2000
-        rows when there are more; sparse representations, book 7.10).  ``partial_fit`` recomputes it on the data of the call only when
-        ``activity_l1`` or ``activity_kl`` is active (it costs an inference
-        pass); otherwise it keeps its value (None if never computed).
-"""
 
 
 def _feature_docs(match):
