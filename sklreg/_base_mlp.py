@@ -411,14 +411,26 @@ class _BaseMLP(BaseEstimator):
             self._predict_seed = int(self._rng.integers(2**63))
 
     # ------------------------------------------------------------- pickling
+    #: layout of the fitted state in pickles; raised when it changes incompatibly
+    _STATE_FORMAT = 2
+
     def __getstate__(self):
         # a copy: object.__getstate__ returns the live __dict__ itself
         state = dict(super().__getstate__())
         state.pop("coefs_", None)
         state.pop("intercepts_", None)
+        if "_theta" in state:
+            state["_state_format"] = self._STATE_FORMAT
         return state
 
     def __setstate__(self, state):
+        if "_theta" in state and state.get("_state_format") != self._STATE_FORMAT:
+            raise ValueError(
+                f"This {type(self).__name__} was pickled by an earlier sklreg release whose "
+                "fitted state this version cannot use (state format "
+                f"{state.get('_state_format', 1)}, expected {self._STATE_FORMAT}). Refit the "
+                "model with this version, or load it with the release that saved it."
+            )
         super().__setstate__(state)
         if "_theta" in self.__dict__:
             self._set_coef_views()

@@ -355,3 +355,16 @@ def test_fitted_model_does_not_carry_training_rows():
     for name, value in vars(est).items():
         if isinstance(value, np.ndarray) and value.ndim >= 1:
             assert value.shape[0] != len(yc), name
+
+
+def test_pickle_round_trip_and_old_format_refused():
+    est = _quiet_fit(REG(**FAST), Xr, yr)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.predict(Xr), est.predict(Xr))
+    state = est.__getstate__()
+    del state["_state_format"]  # as pickled by the previous release
+    fresh = REG.__new__(REG)
+    with pytest.raises(ValueError, match="earlier sklreg release"):
+        fresh.__setstate__(state)
+    # an unfitted estimator carries no fitted state and always loads
+    assert pickle.loads(pickle.dumps(REG(**FAST))).get_params() == REG(**FAST).get_params()
