@@ -188,8 +188,8 @@ class _BaseMLP(BaseEstimator):
             feature.before_training(trainer, data)
         if X_val is not None:
             check_validation_set(self, X_val, y_val, sw_val, params.scoring, early)
-        callbacks, stopper = stopping_callbacks(self, 
-            early, X_val, Y_val, sw_val, y_val, incremental, params.scoring,
+        callbacks, stopper = stopping_callbacks(
+            self, early, X_val, Y_val, sw_val, y_val, incremental, params.scoring,
             params.optimizer.full_batch,
         )
         plan = FitPlan(callbacks=callbacks, step_hooks=list(norm_hooks))

@@ -20,8 +20,8 @@ natural gradient) run in :func:`run_full_batch` instead, where one
 from __future__ import annotations
 
 import contextlib
-import warnings
 import contextvars
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -152,11 +152,9 @@ class _BestSeen:
         return not value <= self.limit
 
     def _rows(self, X, Y, sw):
-        rows = slice(0, min(X.shape[0], self.EVAL_ROWS))
-        w = None if sw is None else sw[rows]
-        if w is not None:
-            w = w / w.sum() if w.sum() > 0 else None
-        return X[rows], Y[rows], w
+        rows = np.arange(min(X.shape[0], self.EVAL_ROWS))
+        w, total = _batch_weights(sw, rows)
+        return X[rows], Y[rows], (w if total > 0 else None)
 
     def check(self, loss):
         """False when the minibatch loss shows divergence."""

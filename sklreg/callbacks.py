@@ -82,8 +82,6 @@ class EarlyStopping(Callback):
 
     def __init__(self, val_loss, val_score, tol, patience, restore_best=True):
         self.restore_best = restore_best
-        # the returned parameters are not the last iterate (batch norm recalibrates)
-        self.replaces_parameters = restore_best
         self.stopped = False
         self.val_loss = val_loss
         self.val_score = val_score
@@ -97,6 +95,11 @@ class EarlyStopping(Callback):
         self.best_step = 0
         self.count = 0
         self.epoch0 = self.step0 = 0
+
+    @property
+    def replaces_parameters(self):
+        """The returned parameters are not the last iterate (batch norm recalibrates)."""
+        return self.restore_best
 
     def on_train_begin(self, state, theta):
         self.epoch0, self.step0 = state.epoch, state.step
