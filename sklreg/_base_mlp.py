@@ -31,6 +31,7 @@ from ._trainer import FitData, Trainer, freeze_hook, load_hidden
 from .features import FEATURES, FitPlan
 from .features.curriculum import check_difficulty
 from ._params import check_full_batch, validate_mlp_params
+from ._persistence import PersistenceMixin
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from ._training import LoopState, MinibatchProblem, report_stop, run_full_batch, run_minibatch
 from ._validation import atomic_fit, check_sample_weight, param_owner
@@ -56,7 +57,7 @@ def _restore_views(est):
         est._set_coef_views()
 
 
-class _BaseMLP(BaseEstimator):
+class _BaseMLP(PersistenceMixin, BaseEstimator):
     """Shared fit/predict machinery; subclasses encode targets and pick the loss."""
 
     _doc_link_module = "sklreg"
@@ -411,29 +412,14 @@ class _BaseMLP(BaseEstimator):
             self._predict_seed = int(self._rng.integers(2**63))
 
     # ------------------------------------------------------------- pickling
+    # (version recording and the format check: sklreg/_persistence.py)
     #: layout of the fitted state in pickles; raised when it changes incompatibly
     _STATE_FORMAT = 2
+    _FITTED_STATE_KEY = "_theta"
+    _NOT_PICKLED = ("coefs_", "intercepts_")  # views of _theta
 
-    def __getstate__(self):
-        # a copy: object.__getstate__ returns the live __dict__ itself
-        state = dict(super().__getstate__())
-        state.pop("coefs_", None)
-        state.pop("intercepts_", None)
-        if "_theta" in state:
-            state["_state_format"] = self._STATE_FORMAT
-        return state
-
-    def __setstate__(self, state):
-        if "_theta" in state and state.get("_state_format") != self._STATE_FORMAT:
-            raise ValueError(
-                f"This {type(self).__name__} was pickled by an earlier sklreg release whose "
-                "fitted state this version cannot use (state format "
-                f"{state.get('_state_format', 1)}, expected {self._STATE_FORMAT}). Refit the "
-                "model with this version, or load it with the release that saved it."
-            )
-        super().__setstate__(state)
-        if "_theta" in self.__dict__:
-            self._set_coef_views()
+    def _rebuild_after_load(self):
+        _restore_views(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
