@@ -34,6 +34,15 @@ class ParamSpec:
         self.size = int(np.prod(self.shape)) if self.shape else 1
         self.offset = 0
 
+    # pickle protocols >= 2 handle __slots__ without these; skops.io (and protocols 0-1)
+    # need the state as a dict
+    def __getstate__(self):
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state):
+        for name, value in state.items():
+            setattr(self, name, value)
+
     @property
     def slice(self):
         return slice(self.offset, self.offset + self.size)

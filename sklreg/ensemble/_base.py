@@ -23,6 +23,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 from threadpoolctl import threadpool_limits
 
+from .._persistence import PersistenceMixin
 from .._rng import make_rng
 from .._validation import atomic_fit, check_bool, check_interval, check_sample_weight
 
@@ -86,7 +87,7 @@ def _fit_member(template, X, y, rows, oob, fit_params, seed, val_set, parent_pid
 
 
 # --------------------------------------------------------------- base class
-class _BaseBagging(BaseEstimator):
+class _BaseBagging(PersistenceMixin, BaseEstimator):
     """Shared fitting: validation, row sampling, seeding, routing, joblib.
 
     Its ``__init__`` holds the parameters common to both ensembles (the
