@@ -165,7 +165,7 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
         layout = self._objective.layout
         reference = resolve_reference(self.l2_reference, layout, self._theta.dtype)
         # book 7.1-7.2: L2/L1/tied penalties; prox, decoupled decay, max-norm as step hooks
-        self._objective.penalties, norm_hooks = build_norm_regularizers(
+        self._objective.terms, norm_hooks = build_norm_regularizers(
             params, layout, reference, frozen_layers=getattr(self, "_frozen_layers", 0)
         )
         self._set_coef_views()

@@ -48,7 +48,6 @@ from sklearn.utils.validation import check_is_fitted
 from ._early_stopping import check_validation
 from .callbacks import CurvatureMonitor
 from .network import Context
-from .penalties import L1Penalty, L2Penalty
 
 __all__ = [
     "FullBatchOracle",
@@ -121,7 +120,7 @@ class FullBatchOracle:
         """Whether every layer, activation and the output loss have an R-operator."""
         net = self.objective.network
         if self._rop_cache is None or self._rop_cache[0] is not net:
-            ok = net.supports_r_op() and hasattr(self.objective.loss, "output_hvp")
+            ok = self.objective.supports_exact_hvp()
             self._rop_cache = (net, ok)
         return self._rop_cache[1]
 
@@ -208,23 +207,18 @@ class FullBatchOracle:
 
     # ------------------------------------------------------ second order
     def hvp(self, theta, v, out=None):
-        """Exact ``H v`` of ``J~`` at ``theta`` (see the module docstring)."""
+        """Exact ``H v`` of ``J~`` at ``theta`` (see the module docstring);
+        :meth:`Objective.hessian_vp` adds every term's curvature."""
         out = np.empty_like(theta) if out is None else out
         self.n_products += 1
         method = self.hvp_method
-        if method == "fd":
-            return self._fd_hvp(theta, v, out)
-        self._require_rop("Exact Hessian-vector products (hvp='rop')")
-        net, loss = self.objective.network, self.objective.loss
-        ctx = self._context()
-        z = net.forward(theta, self.X, ctx)
-        p = loss.link(z.copy())
-        loss.forward_backward(z, self.Y, self.w)  # z <- dJ/dz
+        if method == "rop":
+            self._require_rop("Exact Hessian-vector products (hvp='rop')")
         with self._named_r_op_errors("Hessian-vector product"):
-            rz = net.r_forward(theta, v, ctx)
-            net.r_backward(theta, v, out, z, loss.output_hvp(p, rz, self.w), ctx)
-        self._penalty_hvp(theta, v, out)
-        return out
+            return self.objective.hessian_vp(
+                theta, self.X, self.Y, self.w, v, out, method=method, seed=self.seed,
+                ctx=self._ctx,
+            )
 
     def fisher_vp(self, theta, v, out=None):
         """``F v`` (Fisher of the predictive distribution, plus penalty curvature)."""
@@ -237,14 +231,10 @@ class FullBatchOracle:
             )
         out = np.empty_like(theta) if out is None else out
         self.n_products += 1
-        net, loss = self.objective.network, self.objective.loss
-        ctx = self._context()
-        p = loss.link(net.forward(theta, self.X, ctx))
         with self._named_r_op_errors("Fisher-vector product"):
-            rz = net.r_forward(theta, v, ctx)
-        net.backward(theta, out, loss.output_hvp(p, rz, self.w), ctx)  # J^T A J v
-        self._penalty_hvp(theta, v, out)
-        return out
+            return self.objective.fisher_vp(
+                theta, self.X, self.Y, self.w, v, out, seed=self.seed
+            )
 
     @contextmanager
     def _named_r_op_errors(self, what):
@@ -261,50 +251,6 @@ class FullBatchOracle:
                 "Construct FullBatchOracle with hvp='fd' (central differences of "
                 "gradients), or give the layer r_forward/r_backward methods."
             ) from exc
-
-    def _step_size(self, theta, v):
-        vmax = float(np.max(np.abs(v))) if v.size else 0.0
-        if vmax == 0.0:
-            return 0.0
-        eps = float(np.finfo(theta.dtype).eps)
-        return eps ** (1.0 / 3.0) * max(1.0, float(np.max(np.abs(theta)))) / vmax
-
-    def _fd_hvp(self, theta, v, out):
-        h = self._step_size(theta, v)
-        if h == 0.0:
-            out[...] = 0.0
-            return out
-        self._gradient_into(theta + h * v, out)
-        _, gm = self._gradient_into(theta - h * v, self._buf("_scratch", theta))
-        out -= gm
-        out *= 1.0 / (2.0 * h)
-        return out
-
-    def _penalty_hvp(self, theta, v, out):
-        for pen in self.objective.penalties:
-            if not getattr(pen, "gradient", True):
-                continue  # value-only penalty: neither gradient nor curvature
-            if hasattr(pen, "hessian_vp"):
-                pen.hessian_vp(theta, v, out)
-            elif isinstance(pen, L2Penalty):
-                alphas = [float(a) for a in pen.alpha]
-                if len(set(alphas)) <= 1:
-                    a, nw = (alphas[0] if alphas else 0.0), pen.layout.n_weights
-                    if a:
-                        out[:nw] += a * v[:nw]
-                else:
-                    for spec, a in zip(pen.layout.weight_specs(), alphas):
-                        if a:
-                            out[spec.slice] += a * v[spec.slice]
-            elif isinstance(pen, L1Penalty):
-                continue  # piecewise linear: no curvature away from w = 0
-            else:
-                h = self._step_size(theta, v)
-                if h:
-                    gp, gm = np.zeros_like(theta), np.zeros_like(theta)
-                    pen.value_grad(theta + h * v, gp)
-                    pen.value_grad(theta - h * v, gm)
-                    out += (gp - gm) * (1.0 / (2.0 * h))
 
 
 # ------------------------------------------------------------------ diagnostics

@@ -309,13 +309,14 @@ class Network:
         """Whether every layer implements the R-operator (exact H v products)."""
         return all(layer.supports_r_op() for layer in self.layers)
 
-    def r_forward(self, theta, v, ctx):
-        """``R{z} = J v``: derivative of the raw outputs along ``v``.
+    def r_forward(self, theta, v, ctx, rx=None):
+        """``R{z} = J v``: derivative of the raw outputs along ``v`` (and along
+        the input direction ``rx``, same shape as X, when given).
 
         Runs after :meth:`forward` at ``theta`` (training ctx, same X)."""
         P = self._split(self.layout.views(theta))
         V = self._split(self.layout.views(v))
-        r = None
+        r = rx
         for layer, p, q in zip(self.layers, P, V):
             r = layer.r_forward(p, q, r, ctx)
         return r

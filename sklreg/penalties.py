@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._objective import Term
+
 __all__ = [
     "Penalty",
     "L2Penalty",
@@ -48,8 +50,11 @@ def per_layer_slices(layout, values):
     return [(s.slice, v) for s, v in zip(layout.weight_specs(), values)]
 
 
-class Penalty:
+class Penalty(Term):
     """Base class: ``bind(layout)`` once, then ``value_grad(theta, grad)``.
+
+    A penalty is an objective :class:`~sklreg._objective.Term` of the
+    parameters only (``uses_data = False``).
 
     A penalty with one coefficient per weight matrix names that attribute in
     ``_coefficients``; :meth:`bind` pairs the coefficients with their slices
@@ -64,7 +69,7 @@ class Penalty:
             self._pairs = per_layer_slices(layout, getattr(self, self._coefficients))
         return self
 
-    def value_grad(self, theta, grad):
+    def value_grad(self, theta, grad, batch=None):
         raise NotImplementedError
 
 
@@ -97,7 +102,7 @@ class L2Penalty(Penalty):
         w = theta[sl]
         return w if self.reference is None else w - self.reference[sl]
 
-    def value_grad(self, theta, grad):
+    def value_grad(self, theta, grad, batch=None):
         value = 0.0
         for sl, a in self._pairs:
             if a:
@@ -108,6 +113,12 @@ class L2Penalty(Penalty):
                     grad[sl] += tmp
                 value += 0.5 * a * float(d @ d)
         return value
+
+    def hessian_vp(self, theta, v, out, batch=None):
+        """Adds ``alpha_l v`` on the weights of each layer (constant curvature)."""
+        for sl, a in self._pairs:
+            if a:
+                out[sl] += a * v[sl]
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k != "_buf"}  # scratch
@@ -140,7 +151,7 @@ class L1Penalty(Penalty):
         self.l1 = list(l1)
         self.gradient = gradient
 
-    def value_grad(self, theta, grad):
+    def value_grad(self, theta, grad, batch=None):
         value = 0.0
         for sl, a in self._pairs:
             if a:
@@ -149,6 +160,9 @@ class L1Penalty(Penalty):
                     grad[sl] += a * np.sign(w)
                 value += a * float(np.abs(w).sum())
         return value
+
+    def hessian_vp(self, theta, v, out, batch=None):
+        """Piecewise linear: no curvature away from ``w = 0``."""
 
 
 class _WeightHook:

@@ -70,7 +70,7 @@ def test_layout_roles_and_no_penalty_on_gamma_beta():
     roles = [s.role for s in sorted(obj.layout.specs, key=lambda s: s.offset)]
     assert roles == ["weight"] * 3 + ["bias"] * 3 + ["bn_scale", "bn_shift"] * 2
     g0 = obj.loss_grad(theta, X, Y, None, Context(training=True))[1].copy()
-    obj.penalties = [L2Penalty([1.0, 1.0, 1.0]).bind(obj.layout)]
+    obj.terms = [L2Penalty([1.0, 1.0, 1.0]).bind(obj.layout)]
     g1 = obj.loss_grad(theta, X, Y, None, Context(training=True))[1]
     n_w = obj.layout.n_weights
     np.testing.assert_allclose(g1[:n_w] - g0[:n_w], theta[:n_w], rtol=1e-10)

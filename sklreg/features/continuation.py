@@ -79,7 +79,7 @@ class Continuation:
         for name in self.schedule:
             v = self.value(name, epoch)
             if name == "alpha":
-                for pen in self.trainer.objective.penalties:
+                for pen in self.trainer.objective.terms:
                     if isinstance(pen, L2Penalty):
                         pen.alpha = [v] * len(pen.alpha)
                         pen.bind(pen.layout)
