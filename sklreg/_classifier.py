@@ -23,6 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from ._base_mlp import _BaseMLP
 from ._partial_fit import partial_fit_available, partial_fit_if
 from ._docs import classifier_doc
+from ._links import DocLinkMixin
 from ._validation import check_interval
 from .losses import SigmoidCrossEntropy, SoftmaxCrossEntropy
 from .noise import smooth_labels
@@ -30,7 +31,7 @@ from .noise import smooth_labels
 __all__ = ["MLPRegularizedClassifier"]
 
 
-class MLPRegularizedClassifier(ClassifierMixin, _BaseMLP):
+class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
     __doc__ = classifier_doc()
 
     def __init__(

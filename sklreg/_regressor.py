@@ -15,13 +15,14 @@ from sklearn.base import MultiOutputMixin, RegressorMixin
 from ._base_mlp import _BaseMLP
 from ._partial_fit import partial_fit_available, partial_fit_if
 from ._docs import regressor_doc
+from ._links import DocLinkMixin
 from ._validation import check_options
 from .losses import SquaredError
 
 __all__ = ["MLPRegularizedRegressor"]
 
 
-class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, _BaseMLP):
+class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _BaseMLP):
     __doc__ = regressor_doc()
 
     def __init__(

@@ -19,6 +19,7 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._links import DocLinkMixin
 from ._persistence import PersistenceMixin
 from ._validation import (
     atomic_fit, check_bool, check_finite_y, check_interval, check_no_missing_labels,
@@ -130,7 +131,7 @@ class _LinearPredictMixin:
         return X @ self.coef_.T + self.intercept_
 
 
-class _RidgeBase(_LinearPredictMixin, PersistenceMixin, BaseEstimator):
+class _RidgeBase(_LinearPredictMixin, DocLinkMixin, PersistenceMixin, BaseEstimator):
     """Parameters, tags and solve shared by the ridge regressor and classifier."""
 
     _sparse_ok = True

@@ -29,6 +29,7 @@ from ._ridge import (
     _LinearPredictMixin,
     _weighted_center,
 )
+from ._links import DocLinkMixin
 from ._persistence import PersistenceMixin
 from ._validation import atomic_fit, check_bool, check_finite_y, check_interval
 
@@ -44,7 +45,8 @@ def soft_threshold(z, a):
     return np.sign(z) * np.maximum(np.abs(z) - a, 0.0)
 
 
-class LassoBaseline(_LinearPredictMixin, RegressorMixin, PersistenceMixin, BaseEstimator):
+class LassoBaseline(_LinearPredictMixin, RegressorMixin, DocLinkMixin, PersistenceMixin,
+                    BaseEstimator):
     """L1-penalized least squares (LASSO) by cyclic coordinate descent.
 
     Book section 7.1.2 (soft thresholding, eq 7.23) and coordinate descent

@@ -23,6 +23,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 from threadpoolctl import threadpool_limits
 
+from .._links import DocLinkMixin
 from .._persistence import PersistenceMixin
 from .._rng import make_rng
 from .._validation import atomic_fit, check_bool, check_interval, check_sample_weight
@@ -87,14 +88,12 @@ def _fit_member(template, X, y, rows, oob, fit_params, seed, val_set, parent_pid
 
 
 # --------------------------------------------------------------- base class
-class _BaseBagging(PersistenceMixin, BaseEstimator):
+class _BaseBagging(DocLinkMixin, PersistenceMixin, BaseEstimator):
     """Shared fitting: validation, row sampling, seeding, routing, joblib.
 
     Its ``__init__`` holds the parameters common to both ensembles (the
     regressor's whole signature); subclasses add theirs.
     """
-
-    _doc_link_module = "sklreg"
 
     def __init__(
         self, estimator=None, n_estimators=10, *, max_samples=1.0, bootstrap=True,
