@@ -197,6 +197,7 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
         for feature in FEATURES:
             feature.contribute(trainer, data, plan)
         trainer.grad_hooks = plan.grad_hooks  # for every phase of this fit
+        self._objective.terms += plan.terms
         callbacks = plan.pre_callbacks + plan.callbacks
         state = self._train_phase(
             params, X, Y, sw, callbacks, plan.step_hooks, 1 if incremental else self.max_iter,

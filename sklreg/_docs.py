@@ -61,6 +61,8 @@ def _common_params(task_extra=""):
     batch_size : int or 'auto', default='auto'
         Minibatch size (book 8.1.3); 'auto' is ``min(200, n_samples)``.
 
+{{FEATURE_DOCS:batch_growth}}
+
     max_iter : int, default=200
         Maximum number of epochs (passes over the training data).
 
@@ -168,6 +170,8 @@ def _common_params(task_extra=""):
         training targets (book 8.4): softmax(b) = class frequencies,
         sigmoid(b) = label frequencies, or the mean of y for regression.
 
+{{FEATURE_DOCS:init_from}}
+
 {{FEATURE_DOCS:clipping}}
 
     early_stopping : bool, default=False
@@ -256,6 +260,8 @@ _LAYER_PARAMS = """
         minima).  The book redraws the noise per example; sklreg draws one
         perturbation per minibatch.
 
+{FEATURE_DOCS:per_example}
+
     augment : callable or None, default=None
         Dataset augmentation (book 7.4): ``augment(X_batch, y_batch, rng) ->
         (X_batch, y_batch)`` is called on every training minibatch (not on
@@ -329,6 +335,8 @@ _LAYER_PARAMS = """
     sparsity_target : float in (0, 1), default=0.05
         Target average activation of the ``activity_kl`` penalty.
 
+{FEATURE_DOCS:student_t}
+
     skip_connections : bool, default=False
         Designing models to aid optimization (draft 8.7.4): identity skip
         connections ``h_l = block_l(h_{l-1}) + h_{l-1}`` around every hidden
@@ -346,7 +354,9 @@ _LAYER_PARAMS = """
     auxiliary_weight : float, default=0.3
         Weight of each auxiliary head's loss in the objective.
 
-{FEATURE_DOCS:pretraining,continuation}
+{FEATURE_DOCS:multitask}
+
+{FEATURE_DOCS:pretraining,continuation,adversarial,tangent,double_backprop}
 """
 
 

@@ -15,5 +15,13 @@ from . import averaging  # noqa: E402,F401  8.7.3
 from . import curriculum  # noqa: E402,F401  draft 8.7.5
 from . import refit  # noqa: E402,F401  7.8, Algorithms 7.2/7.3
 from . import curvature  # noqa: E402,F401  8.2.1
+from . import adversarial  # noqa: E402,F401  7.13
+from . import tangent  # noqa: E402,F401  7.14
+from . import double_backprop  # noqa: E402,F401  7.14
+from . import multitask  # noqa: E402,F401  7.7
+from . import student_t  # noqa: E402,F401  7.10
+from . import per_example  # noqa: E402,F401  7.5, 7.12
+from . import batch_growth  # noqa: E402,F401  8.1.3
+from . import init_from  # noqa: E402,F401  8.4
 
 __all__ = ["FEATURES", "Feature", "FitPlan", "Param", "register"]

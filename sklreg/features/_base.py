@@ -9,7 +9,8 @@ A :class:`Feature` declares
   (works on the minibatch loop: full-batch optimizers refuse it),
   ``changes_layout`` (adds parameters: warm starts must keep it);
 * what it contributes to a fit through a small set of extension points of
-  :class:`FitPlan` (callbacks, step transforms, the epoch sampler) and two
+  :class:`FitPlan` (objective terms, gradient and step transforms,
+  callbacks, the epoch sampler) and two
   outer phases (:meth:`Feature.before_training`, :meth:`Feature.after_training`).
 
 Features see the fit through a :class:`~sklreg._trainer.Trainer`, a narrow
@@ -71,6 +72,9 @@ class FitPlan:
     """
 
     pre_callbacks: list = field(default_factory=list)
+    #: objective terms (:class:`sklreg._objective.Term`) added to the norm
+    #: penalties for every phase of this fit (adversarial, tangent, ...)
+    terms: list = field(default_factory=list)
     #: ``hook(grad)`` transforms of every minibatch gradient (every phase)
     grad_hooks: list = field(default_factory=list)
     callbacks: list = field(default_factory=list)
@@ -92,10 +96,16 @@ class Feature:
     minibatch_only: bool = False
     changes_layout: bool = False
 
+    #: False while a feature is being built (its parameters exist but fit
+    #: refuses them); no released feature has it
+    implemented: bool = True
+
     def validate(self, est):
         """Check every parameter of the feature on ``est`` (in fit)."""
         for p in self.params:
             p.check(getattr(est, p.name))
+        if not self.implemented and self.active(est):
+            raise NotImplementedError(f"{self.params[0].name} is not implemented yet.")
 
     def active(self, est):
         """True when the feature is switched on (its first parameter is set)."""
