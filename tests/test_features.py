@@ -10,7 +10,10 @@ import pytest
 from sklearn.datasets import make_classification
 
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
+from sklreg._testing import training_objective
 from sklreg.features import FEATURES
+
+from _helpers import RTOL_GRAD, fd_rel_error, frozen_loss_grad
 
 ESTIMATORS = [MLPRegularizedClassifier, MLPRegularizedRegressor]
 PARAMS = [(f, p) for f in FEATURES for p in f.params]
@@ -66,3 +69,21 @@ def test_minibatch_only_features_are_refused_by_full_batch_optimizers():
         est = MLPRegularizedClassifier(optimizer="lbfgs", max_iter=2, **feature.example)
         with pytest.raises(ValueError, match=feature.params[0].name):
             est.fit(X, y)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("feature", FEATURES, ids=[f.name for f in FEATURES])
+def test_objective_gradient_with_the_feature(Est, feature):
+    """float64 finite-difference check of the objective a fit with the
+    feature's example minimizes (its terms included), one frozen noise draw."""
+    X, y = make_classification(24, 5, random_state=1)
+    target = y if Est is MLPRegularizedClassifier else X @ np.arange(5.0)
+    params = {"hidden_layer_sizes": (6,), "max_iter": 2, "random_state": 0,
+              "activation": "tanh", **feature.example}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = Est(**params).fit(X, target)
+    obj, theta, Xv, Y, w = training_objective(est, X, target)
+    err, grad = fd_rel_error(frozen_loss_grad(obj, Xv, Y, w), theta.copy())
+    assert np.linalg.norm(grad) > 0
+    assert err < RTOL_GRAD
