@@ -26,19 +26,31 @@ def ref_sgd(theta, state, grad_at, lr):
     return theta - lr * g, theta
 
 
-def ref_momentum(theta, state, grad_at, lr, momentum):
+def _alpha(state, momentum, momentum_schedule):
+    """Momentum of this update: constant, or Nesterov's 1 - 3/(t + 5) (t from 0)."""
+    t = state.get("t", 0)
+    state["t"] = t + 1
+    if momentum_schedule is None:
+        return momentum
+    assert momentum_schedule == "nesterov"
+    return 1 - 3 / (t + 5)
+
+
+def ref_momentum(theta, state, grad_at, lr, momentum, momentum_schedule=None):
+    alpha = _alpha(state, momentum, momentum_schedule)
     v = state.get("v", np.zeros_like(theta))
     g = grad_at(theta)
-    v = momentum * v - lr * g
+    v = alpha * v - lr * g
     state["v"] = v
     return theta + v, theta
 
 
-def ref_nesterov(theta, state, grad_at, lr, momentum):
+def ref_nesterov(theta, state, grad_at, lr, momentum, momentum_schedule=None):
+    alpha = _alpha(state, momentum, momentum_schedule)
     v = state.get("v", np.zeros_like(theta))
-    interim = theta + momentum * v
+    interim = theta + alpha * v
     g = grad_at(interim)
-    v = momentum * v - lr * g
+    v = alpha * v - lr * g
     state["v"] = v
     return theta + v, interim
 
@@ -101,9 +113,11 @@ def ref_adadelta(theta, state, grad_at, lr, rho, epsilon):
 # name, knobs, base lr (the trajectory test decays it linearly), reference
 ROWS = [
     ("sgd", {}, 0.5, ref_sgd),
-    ("momentum", {"momentum": 0.9}, 0.1, ref_momentum),
-    ("momentum", {"momentum": 0.0}, 0.3, ref_momentum),
-    ("nesterov", {"momentum": 0.9}, 0.1, ref_nesterov),
+    ("momentum", {"momentum": 0.9, "momentum_schedule": None}, 0.1, ref_momentum),
+    ("momentum", {"momentum": 0.0, "momentum_schedule": None}, 0.3, ref_momentum),
+    ("momentum", {"momentum": 0.9, "momentum_schedule": "nesterov"}, 0.1, ref_momentum),
+    ("nesterov", {"momentum": 0.9, "momentum_schedule": None}, 0.1, ref_nesterov),
+    ("nesterov", {"momentum": 0.5, "momentum_schedule": "nesterov"}, 0.1, ref_nesterov),
     ("adagrad", {"epsilon": 1e-7}, 0.2, ref_adagrad),
     ("rmsprop", {"rho": 0.9, "epsilon": 1e-6}, 0.01, ref_rmsprop),
     ("rmsprop_nesterov", {"rho": 0.8, "momentum": 0.9, "epsilon": 1e-6}, 0.01,
@@ -343,6 +357,9 @@ def test_float32_stays_float32(name, grad_dtype):
     ("momentum", {"momentum": -0.1}, "momentum"),
     ("nesterov", {"momentum": 1.0}, "momentum"),
     ("nesterov", {"momentum": "0.9"}, "momentum"),
+    ("nesterov", {"momentum_schedule": "linear"}, "momentum_schedule"),
+    ("momentum", {"momentum_schedule": 0.9}, "momentum_schedule"),
+    ("momentum", {"momentum_schedule": lambda t: 1.0}, "momentum_schedule"),
     ("adagrad", {"epsilon": 0.0}, "epsilon"),
     ("adagrad", {"epsilon": -1e-7}, "epsilon"),
     ("rmsprop", {"epsilon": 0.0}, "epsilon"),
@@ -386,3 +403,174 @@ def test_default_lr_decreases_a_convex_quadratic(name):
         loss = opt.step(theta, lambda x: (f(x), h * (x - c)), cls.default_learning_rate)
     assert np.isfinite(loss)
     assert f(theta) < 0.1 * f0, (f(theta), f0)
+
+
+def test_momentum_schedule_callable_equals_named_and_is_checked_every_update():
+    theta_a, theta_b = THETA0.copy(), THETA0.copy()
+    run(OPTIMIZERS["nesterov"](momentum_schedule="nesterov").start(theta_a), theta_a, 12)
+    opt = OPTIMIZERS["nesterov"](momentum_schedule=lambda t: 1 - 3 / (t + 5)).start(theta_b)
+    run(opt, theta_b, 12)
+    np.testing.assert_array_equal(theta_a, theta_b)
+    assert opt.current_momentum() == pytest.approx(1 - 3 / 17)
+    bad = OPTIMIZERS["momentum"](momentum_schedule=lambda t: 0.5 if t < 3 else 1.0)
+    theta = THETA0.copy()
+    bad.start(theta)
+    run(bad, theta, 3)
+    with pytest.raises(ValueError, match="momentum_schedule returned 1.0 at update 3"):
+        run(bad, theta, 1, start_k=3)
+
+
+# --------------------------------------------------------------------------
+# Delta-bar-delta (book 8.5 introduction; Jacobs, 1988): a full-batch method,
+# driven here through the optimizer object on a small quadratic.
+
+from sklreg.optim import DeltaBarDelta, FullBatchOptimizer  # noqa: E402
+
+
+class QuadraticOracle:
+    """``f = 0.5 sum h (x - c)^2`` with the oracle protocol of the full-batch methods."""
+
+    def __init__(self, h, c, finite_radius=np.inf):
+        self.h, self.c, self.r = np.asarray(h, float), np.asarray(c, float), finite_radius
+        self.n_evals = 0
+        self._g = np.empty_like(self.c)
+
+    def f(self, x):
+        return 0.5 * float(np.sum(self.h * (x - self.c) ** 2))
+
+    def loss_grad(self, x):
+        self.n_evals += 1
+        if np.max(np.abs(x)) > self.r:  # the FullBatchOracle's non-finite error
+            raise ValueError("The full-batch objective became non-finite")
+        self._g[...] = self.h * (x - self.c)
+        return self.f(x), self._g  # a reused buffer, as the real oracle
+
+
+def ref_delta_bar_delta(x, grad, f, n_iter, initial_lr, kappa, phi, theta,
+                        monotone=False):
+    """Jacobs (1988) written out per coordinate; returns the accepted iterates."""
+    x = [float(v) for v in x]
+    eps = [initial_lr] * len(x)
+    bar = [0.0] * len(x)
+    out = []
+    for _ in range(n_iter):
+        g = list(grad(np.array(x)))
+        for i in range(len(x)):
+            if bar[i] * g[i] > 0:
+                eps[i] = eps[i] + kappa           # signs agree: additive increase
+            elif bar[i] * g[i] < 0:
+                eps[i] = eps[i] - phi * eps[i]    # sign flip: multiplicative decrease
+            bar[i] = (1 - theta) * g[i] + theta * bar[i]
+        while True:
+            trial = [x[i] - eps[i] * g[i] for i in range(len(x))]
+            if not monotone or f(np.array(trial)) <= f(np.array(x)):
+                break
+            eps = [e * (1 - phi) for e in eps]    # rejected: shrink every rate
+        x = trial
+        out.append(np.array(x))
+    return out, np.array(eps)
+
+
+DBD_QUAD = dict(h=[1.0, 10.0, 60.0], c=[1.0, -2.0, 0.5])
+
+
+@pytest.mark.parametrize("monotone, initial_lr", [(False, 0.02), (True, 0.2)])
+def test_delta_bar_delta_replays_jacobs_rule(monotone, initial_lr):
+    knobs = dict(initial_lr=initial_lr, kappa=0.004, phi=0.4, theta=0.6)
+    oracle = QuadraticOracle(**DBD_QUAD)
+    x0 = np.array([3.0, 2.0, -1.0])
+    opt = DeltaBarDelta(monotone=monotone, gtol=0.0, ftol=0.0, **knobs)
+    theta, seen, rates = x0.copy(), [], []
+
+    def callback(x, f):
+        seen.append(x.copy())
+        rates.append(opt.learning_rates_.copy())
+        assert f == pytest.approx(oracle.f(x), rel=1e-14)
+        return False
+
+    result = opt.start(theta).minimize(oracle, theta, 40, callback)
+    ref, ref_eps = ref_delta_bar_delta(
+        x0, lambda x: oracle.h * (x - oracle.c), oracle.f, 40, monotone=monotone, **knobs
+    )
+    assert len(seen) == 40 and opt.n_iter_ == 40 and not result.converged
+    for k, (a, b) in enumerate(zip(seen, ref)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14, err_msg=f"iteration {k + 1}")
+    np.testing.assert_allclose(opt.learning_rates_, ref_eps, rtol=1e-12)
+    steps = np.diff(np.array(rates), axis=0)
+    assert (steps > 0).any() and (steps < 0).any()  # both branches of the rule ran
+    if monotone:
+        assert opt.n_rejected_ > 0  # initial_lr = 0.2 > 2/60 overshoots the stiff coordinate
+        values = [oracle.f(x) for x in seen]
+        assert np.all(np.diff(values) <= 0)
+    assert oracle.f(theta) < 1e-3 * oracle.f(x0)
+
+
+def test_delta_bar_delta_rejects_non_finite_steps_and_stops_on_its_tolerances():
+    oracle = QuadraticOracle(**DBD_QUAD, finite_radius=4.0)
+    theta = np.array([3.0, 2.0, -1.0])
+    opt = DeltaBarDelta(initial_lr=1.0, gtol=1e-9, ftol=0.0).start(theta)
+    result = opt.minimize(oracle, theta, 5000)
+    assert result.converged and "gtol" in result.message and np.max(np.abs(oracle.h * (theta - oracle.c))) <= 1e-9
+    assert opt.n_rejected_ > 0 and opt.t_ == oracle.n_evals
+    raw = DeltaBarDelta(initial_lr=1.0, monotone=False)
+    with pytest.raises(ValueError, match="non-finite"):
+        raw.start(theta).minimize(QuadraticOracle(**DBD_QUAD, finite_radius=4.0),
+                                  np.array([3.0, 2.0, -1.0]), 50)
+    ftol = DeltaBarDelta(gtol=0.0, ftol=1e-6).start(theta)
+    theta = np.array([3.0, 2.0, -1.0])
+    result = ftol.minimize(QuadraticOracle(**DBD_QUAD), theta, 5000)
+    assert result.converged and "ftol" in result.message and ftol.n_iter_ < 5000
+
+
+def test_delta_bar_delta_is_a_registered_full_batch_optimizer():
+    cls = OPTIMIZERS["delta_bar_delta"]
+    assert cls is DeltaBarDelta and issubclass(cls, FullBatchOptimizer) and cls.full_batch
+    opt = DeltaBarDelta(kappa=0.1)
+    fresh = clone(opt.start(np.zeros(3)))
+    assert fresh.get_params() == opt.get_params() and not hasattr(fresh, "learning_rates_")
+    assert set(opt.get_params()) >= {"initial_lr", "kappa", "phi", "theta", "monotone"}
+    for word in ("8.5", "Jacobs", "1988"):
+        assert word in cls.__doc__
+
+
+@pytest.mark.parametrize("knobs, param", [
+    ({"initial_lr": 0.0}, "initial_lr"), ({"kappa": -0.1}, "kappa"),
+    ({"phi": 0.0}, "phi"), ({"phi": 1.0}, "phi"), ({"theta": 1.0}, "theta"),
+    ({"monotone": "yes"}, "monotone"), ({"ftol": -1.0}, "ftol"),
+])
+def test_delta_bar_delta_invalid_knobs_name_the_knob(knobs, param):
+    with pytest.raises(ValueError, match=param):
+        DeltaBarDelta(**knobs).start(np.zeros(3))
+
+
+@pytest.mark.parametrize("task", ["regression", "binary"])
+def test_delta_bar_delta_reaches_the_scipy_optimum_of_convex_problems(task):
+    import warnings
+
+    from scipy.optimize import minimize
+    from sklearn.datasets import make_classification, make_regression
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
+    from sklreg._hessian import _estimator_oracle
+
+    if task == "regression":
+        X, y = make_regression(120, 4, noise=5.0, random_state=0)
+        Est, y = MLPRegularizedRegressor, y / y.std()
+    else:
+        X, y = make_classification(120, 4, n_informative=3, n_redundant=0, random_state=0)
+        Est = MLPRegularizedClassifier
+    est = Est(hidden_layer_sizes=(), alpha=1e-2, optimizer="delta_bar_delta", max_iter=500,
+              random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert isinstance(est.optimizer_, DeltaBarDelta)
+    curve = np.array(est.loss_curve_)
+    assert len(curve) == est.n_iter_ and np.all(np.diff(curve) <= 0)  # monotone
+    oracle = _estimator_oracle(est, X, y, None)
+    ref = minimize(oracle.scipy_fun, np.zeros_like(est._theta), jac=True, method="BFGS",
+                   options={"gtol": 1e-10, "maxiter": 1000})
+    f = oracle.loss_grad(est._theta)[0]
+    assert f == pytest.approx(ref.fun, rel=1e-5)
+    assert f >= ref.fun - 1e-9 * abs(ref.fun)  # scipy's BFGS is the optimum

@@ -44,7 +44,7 @@ from sklreg.penalties import L1Penalty, L2Penalty
 from _helpers import fd_hvp
 
 CLF, REG = MLPRegularizedClassifier, MLPRegularizedRegressor
-FULL_BATCH = ["lbfgs", "bfgs", "cg", "newton", "natural_gradient"]
+FULL_BATCH = ["lbfgs", "bfgs", "cg", "newton", "natural_gradient", "delta_bar_delta"]
 RNG = np.random.default_rng(0)
 
 

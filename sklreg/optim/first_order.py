@@ -36,6 +36,7 @@ import numpy as np
 from .._registry import OPTIMIZERS
 from ._kernels import _ema_sq, _interim_point, _rms_step_scale, _root_step_scale
 from ._knobs import POSITIVE, RATE
+from ._momentum import ScheduledMomentum
 from .base import FirstOrderOptimizer
 
 __all__ = [
@@ -66,7 +67,18 @@ _MOMENTUM_DOC = """
     Parameters
     ----------
     momentum : float, default=0.9
-        Decay ``alpha`` of the velocity, in [0, 1).
+        Decay ``alpha`` of the velocity, in [0, 1) (constant; not used when
+        ``momentum_schedule`` is given).
+    momentum_schedule : None, 'nesterov' or callable, default=None
+        Momentum that changes with the update count ``t`` (0 for the first
+        update), book section 8.3.3.  None: the constant ``momentum``.
+        'nesterov': ``alpha_t = 1 - 3 / (t + 5)``, the schedule with which
+        Sutskever et al. (2013) write Nesterov's (1983) accelerated gradient
+        in this form; with the Nesterov class, full batch and ``lr = 1/L``
+        the excess error of a smooth convex objective decays as
+        ``O(1/k^2)`` instead of gradient descent's ``O(1/k)``.  A callable
+        ``t -> alpha_t`` must return values in [0, 1).  (Pickling needs a
+        picklable callable.)
 
     Attributes
     ----------
@@ -75,14 +87,15 @@ _MOMENTUM_DOC = """
 """
 
 
-class _MomentumBase(FirstOrderOptimizer):
-    """Knob, validation and state shared by Momentum and Nesterov."""
+class _MomentumBase(ScheduledMomentum, FirstOrderOptimizer):
+    """Knobs, validation and state shared by Momentum and Nesterov."""
 
     _knobs = {"momentum": RATE}
     _state = ("velocity_",)
 
-    def __init__(self, momentum=0.9):
+    def __init__(self, momentum=0.9, momentum_schedule=None):
         self.momentum = momentum
+        self.momentum_schedule = momentum_schedule
 
 
 @OPTIMIZERS.register("momentum")
@@ -102,7 +115,7 @@ class Momentum(_MomentumBase):
     def _step(self, theta, grad_fn, lr):
         loss, g = grad_fn(theta)
         v, buf = self.velocity_, self._buf
-        v *= float(self.momentum)
+        v *= self.current_momentum()
         np.multiply(g, float(lr), out=buf)
         v -= buf
         theta += v
@@ -125,7 +138,7 @@ class Nesterov(_MomentumBase):
     default_learning_rate = 0.01
 
     def _step(self, theta, grad_fn, lr):
-        v, buf, mu = self.velocity_, self._buf, float(self.momentum)
+        v, buf, mu = self.velocity_, self._buf, self.current_momentum()
         loss, g = grad_fn(_interim_point(theta, v, mu, buf))
         v *= mu
         np.multiply(g, float(lr), out=buf)
