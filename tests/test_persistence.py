@@ -130,15 +130,21 @@ def test_float32_model_stays_float32():
     assert np.shares_memory(loaded.coefs_[0], loaded._theta)
 
 
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
 @pytest.mark.parametrize("Est, X, y", [(MLPRegularizedClassifier, Xc, yc),
                                         (MLPRegularizedRegressor, Xr, yr)])
-def test_loaded_model_continues_training_like_the_original(Est, X, y):
+def test_loaded_model_continues_training_like_the_original(Est, X, y, how):
     """The optimizer state (Adam's moments, step count) and the generator are
-    saved: partial_fit on the loaded copy takes exactly the original's step."""
-    est = _fit(Est(**CONTINUABLE, optimizer=Adam(beta_1=0.8)), X, y)
+    saved: continuing on the loaded copy takes exactly the original's steps."""
+    est = _fit(Est(**CONTINUABLE, optimizer=Adam(beta_1=0.8), warm_start=how == "warm_start"),
+               X, y)
     loaded = pickle.loads(pickle.dumps(est))
-    est.partial_fit(X, y)
-    loaded.partial_fit(X, y)
+    for model in (est, loaded):
+        if how == "partial_fit":
+            model.partial_fit(X, y)
+        else:
+            _fit(model.set_params(max_iter=3), X, y)
+    assert est.t_ > 0 and loaded.t_ == est.t_
     np.testing.assert_array_equal(loaded._theta, est._theta)
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
 
