@@ -171,6 +171,11 @@ def check_sample_weight(sample_weight, n, dtype=np.float64, name="sample_weight"
 
 
 # ------------------------------------------------------------ fit as a transaction
+#: kept by reference, never copied: scikit-learn's callbacks and the callback
+#: context a meta-estimator handed down (sklreg._sk_callbacks)
+_BY_REFERENCE = frozenset({"_skl_callbacks", "_parent_callback_ctx"})
+
+
 def atomic_fit(copy_state=dict, after_restore=None):
     """Decorate ``fit``/``partial_fit``: if it raises, the estimator is left
     exactly as it was -- unfitted after a failed first fit (``predict`` raises
@@ -187,7 +192,9 @@ def atomic_fit(copy_state=dict, after_restore=None):
         @functools.wraps(fit)
         def wrapper(self, *args, **kwargs):
             params = _param_names(type(self))
-            saved = copy_state({k: v for k, v in vars(self).items() if k not in params})
+            saved = copy_state({k: v for k, v in vars(self).items()
+                                if k not in params and k not in _BY_REFERENCE})
+            saved.update({k: v for k, v in vars(self).items() if k in _BY_REFERENCE})
             try:
                 return fit(self, *args, **kwargs)
             except BaseException:
