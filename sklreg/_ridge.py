@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._links import DocLinkMixin
 from ._persistence import PersistenceMixin
+from ._sk_callbacks import CallbackSupport, callback_fit
 from ._validation import (
     atomic_fit, check_bool, check_finite_y, check_interval, check_no_missing_labels,
     check_options, check_sample_weight,
@@ -131,7 +132,9 @@ class _LinearPredictMixin:
         return X @ self.coef_.T + self.intercept_
 
 
-class _RidgeBase(_LinearPredictMixin, DocLinkMixin, PersistenceMixin, BaseEstimator):
+class _RidgeBase(
+    _LinearPredictMixin, DocLinkMixin, PersistenceMixin, CallbackSupport, BaseEstimator
+):
     """Parameters, tags and solve shared by the ridge regressor and classifier."""
 
     _sparse_ok = True
@@ -211,6 +214,7 @@ class RidgeClosedForm(RegressorMixin, MultiOutputMixin, _RidgeBase):
     """
 
     @atomic_fit()
+    @callback_fit()  # one step: scikit-learn callbacks see one task
     def fit(self, X, y, sample_weight=None):
         """Fit by the closed form. ``y`` is (n,) or (n, n_targets). Returns self."""
         _ridge_validate_params(self)
@@ -265,6 +269,7 @@ class RidgeClosedFormClassifier(ClassifierMixin, _RidgeBase):
         return tags
 
     @atomic_fit()
+    @callback_fit()  # one step: scikit-learn callbacks see one task
     def fit(self, X, y, sample_weight=None):
         """Fit the {-1, +1} indicator targets by ridge regression. Returns self."""
         _ridge_validate_params(self)
