@@ -31,6 +31,7 @@ from ._ridge import (
 )
 from ._links import DocLinkMixin
 from ._persistence import PersistenceMixin
+from ._sk_callbacks import CallbackSupport, callback_fit, iteration_tasks
 from ._validation import atomic_fit, check_bool, check_finite_y, check_interval
 
 __all__ = ["RidgeClosedForm", "RidgeClosedFormClassifier", "LassoBaseline", "soft_threshold"]
@@ -46,7 +47,7 @@ def soft_threshold(z, a):
 
 
 class LassoBaseline(_LinearPredictMixin, RegressorMixin, DocLinkMixin, PersistenceMixin,
-                    BaseEstimator):
+                    CallbackSupport, BaseEstimator):
     """L1-penalized least squares (LASSO) by cyclic coordinate descent.
 
     Book section 7.1.2 (soft thresholding, eq 7.23) and coordinate descent
@@ -106,6 +107,7 @@ class LassoBaseline(_LinearPredictMixin, RegressorMixin, DocLinkMixin, Persisten
         self.warm_start = warm_start
 
     @atomic_fit()
+    @callback_fit("max_iter")  # scikit-learn callbacks: one subtask per sweep
     def fit(self, X, y, sample_weight=None):
         """Fit by coordinate descent (or the orthogonal closed form). Returns self."""
         alpha = float(check_interval("alpha", self.alpha, 0.0, None, closed="left"))
@@ -139,7 +141,8 @@ class LassoBaseline(_LinearPredictMixin, RegressorMixin, DocLinkMixin, Persisten
             solver, n_iter = "orthogonal", 1
         else:
             solver = "cd"
-            w, n_iter = self._coordinate_descent(Xc, Xs, yc, H, active, w, alpha, tol)
+            w, n_iter = self._coordinate_descent(Xc, Xs, yc, H, active, w, alpha, tol, lambda w: {
+                "coef_": w.astype(dtype), "intercept_": float(y_mean[0] - x_mean @ w)})
         self.solver_, self.n_iter_ = solver, n_iter
         self.coef_ = w.astype(dtype)
         self.intercept_ = float(y_mean[0] - x_mean @ w)
@@ -151,9 +154,11 @@ class LassoBaseline(_LinearPredictMixin, RegressorMixin, DocLinkMixin, Persisten
         np.fill_diagonal(G, 0.0)
         return bool(np.abs(G).max() <= 1e-10 * H.max())
 
-    def _coordinate_descent(self, Xc, Xs, yc, H, active, w, alpha, tol):
+    def _coordinate_descent(self, Xc, Xs, yc, H, active, w, alpha, tol, snapshot=None):
         r = yc - Xc @ w  # full residual, updated in place after each coordinate step
+        sweeps = iteration_tasks(self, "sweep")  # snapshot(w): the model's attributes
         for it in range(1, self.max_iter + 1):
+            sweeps.begin()
             w_max = d_max = 0.0
             for j in active:
                 w_old = w[j]
@@ -164,7 +169,8 @@ class LassoBaseline(_LinearPredictMixin, RegressorMixin, DocLinkMixin, Persisten
                     w[j] = w_new
                 d_max = max(d_max, abs(w_new - w_old))
                 w_max = max(w_max, abs(w_new))
-            if w_max == 0.0 or d_max < tol * w_max:
+            stop = sweeps.end(lambda: snapshot(w))  # True: a callback asks to stop
+            if w_max == 0.0 or d_max < tol * w_max or stop:
                 return w, it
         warnings.warn(
             f"LassoBaseline did not converge in max_iter={self.max_iter} sweeps "
