@@ -154,7 +154,9 @@ class Objective:
         if scale != 1.0:
             value *= scale
             grad *= scale
-        batch = Batch(self, X, Y, w, ctx, dX)
+        # dX is a layer buffer that the next pass through the network (a term's
+        # own evaluation) overwrites: every term must see this pass's gradient
+        batch = Batch(self, X, Y, w, ctx, None if dX is None else dX.copy())
         for term in self.terms:
             value += term.value_grad(theta, grad, batch)
         return value, grad
