@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 from .._links import DocLinkMixin
 from .._persistence import PersistenceMixin
 from .._rng import make_rng
+from .._sk_callbacks import CallbackSupport, callback_fit, member_fit, member_tasks
 from .._validation import atomic_fit, check_bool, check_interval, check_sample_weight
 
 
@@ -52,7 +53,8 @@ def _seed_params(estimator, seed):
     return {k: int(seed) if i == 0 else int(extra[i]) for i, k in enumerate(names)}
 
 
-def _fit_member(template, X, y, rows, oob, fit_params, seed, val_set, parent_pid, limit):
+def _fit_member(template, X, y, rows, oob, fit_params, seed, val_set, parent_pid, limit,
+                task=None):
     """Clone, seed and fit one member on ``rows`` (runs inside a joblib worker).
 
     ``val_set``: pass the out-of-bag rows ``oob`` as ``X_val``/``y_val``
@@ -82,13 +84,13 @@ def _fit_member(template, X, y, rows, oob, fit_params, seed, val_set, parent_pid
         ctx = threadpool_limits(limits=1)
     else:
         ctx = threadpool_limits(limits=1, user_api="openmp")
-    with ctx:
+    with ctx, member_fit(task, est):  # task: the member's scikit-learn callback subtask
         est.fit(X[rows], y[rows], **params)
     return est
 
 
 # --------------------------------------------------------------- base class
-class _BaseBagging(DocLinkMixin, PersistenceMixin, BaseEstimator):
+class _BaseBagging(DocLinkMixin, PersistenceMixin, CallbackSupport, BaseEstimator):
     """Shared fitting: validation, row sampling, seeding, routing, joblib.
 
     Its ``__init__`` holds the parameters common to both ensembles (the
@@ -189,6 +191,7 @@ class _BaseBagging(DocLinkMixin, PersistenceMixin, BaseEstimator):
         return {"sample_weight": sample_weight}
 
     @atomic_fit()
+    @callback_fit("n_estimators", sequential=False)  # member fits are its subtasks
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit ``n_estimators`` clones of ``estimator`` on resampled rows.
 
@@ -253,11 +256,12 @@ class _BaseBagging(DocLinkMixin, PersistenceMixin, BaseEstimator):
         if self.oob_early_stopping:
             val_set = "seen" if isinstance(self, ClassifierMixin) else "all"
         limit = effective_n_jobs(self.n_jobs) != 1
+        tasks = member_tasks(self, self.n_estimators)
         with threadpool_limits(limits=1) if limit else nullcontext():
             return Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
                 delayed(_fit_member)(
                     template, X, y, rows[i], oob[i], fit_params, int(seeds[i]), val_set,
-                    os.getpid(), limit,
+                    os.getpid(), limit, tasks[i],
                 )
                 for i in range(self.n_estimators)
             )
