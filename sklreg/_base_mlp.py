@@ -27,7 +27,7 @@ from ._early_stopping import (
 )
 from ._objective import Objective
 from ._rng import make_rng
-from ._trainer import FitData, Trainer, freeze_hook, load_hidden
+from ._trainer import FitData, Trainer, helper_spec
 from .features import FEATURES, FitPlan
 from .features.curriculum import check_difficulty
 from ._params import check_full_batch, validate_mlp_params
@@ -41,7 +41,6 @@ from .dropout import dropout_predict
 from .layers import rebuild_network, validate_inference_params
 from .network import build_network
 from .noise import AugmentHook
-from .penalties import build_norm_regularizers, resolve_reference
 
 __all__ = ["_BaseMLP"]
 
@@ -131,6 +130,7 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
         self, X, y, sample_weight, incremental, classes=None, validation=None, difficulty=None
     ):
         params = validate_mlp_params(self)
+        spec = helper_spec()  # a meta-algorithm's helper model (Trainer.fit_helper)
         self._check_extra_params()
         check_full_batch(self, params.optimizer)
         first = not hasattr(self, "_theta") or not (incremental or self.warm_start)
@@ -162,12 +162,6 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
         if not first:  # dropout/noise/... may have changed (warm_start, partial_fit)
             self._sync_layers(params)
         self._call_epoch0 = self._epochs
-        layout = self._objective.layout
-        reference = resolve_reference(self.l2_reference, layout, self._theta.dtype)
-        # book 7.1-7.2: L2/L1/tied penalties; prox, decoupled decay, max-norm as step hooks
-        self._objective.terms, norm_hooks = build_norm_regularizers(
-            params, layout, reference, frozen_layers=getattr(self, "_frozen_layers", 0)
-        )
         self._set_coef_views()
 
         difficulty = check_difficulty(difficulty, X.shape[0])
@@ -184,7 +178,7 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
             difficulty = None if difficulty is None else difficulty[tr]
         data = FitData(X, Y, y, sw, sample_weight is not None, difficulty,
                        None if X_val is None else (X_val, Y_val, sw_val))
-        trainer = Trainer(self, params, norm_hooks, first, incremental)
+        trainer = Trainer(self, params, first, incremental, spec)
         for feature in FEATURES:  # outer phases before training (pretraining)
             feature.before_training(trainer, data)
         if X_val is not None:
@@ -193,14 +187,17 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
             self, early, X_val, Y_val, sw_val, y_val, incremental, params.scoring,
             params.optimizer.full_batch,
         )
-        plan = FitPlan(callbacks=callbacks, step_hooks=list(norm_hooks))
+        plan = FitPlan(callbacks=callbacks)
         for feature in FEATURES:
             feature.contribute(trainer, data, plan)
-        trainer.grad_hooks = plan.grad_hooks  # for every phase of this fit
-        self._objective.terms += plan.terms
+        # every phase of this fit: objective terms, gradient and step transforms
+        self._objective.terms = plan.terms
+        trainer.grad_hooks = plan.grad_hooks
+        trainer.step_hooks = plan.every_phase_step_hooks
         callbacks = plan.pre_callbacks + plan.callbacks
         state = self._train_phase(
-            params, X, Y, sw, callbacks, plan.step_hooks, 1 if incremental else self.max_iter,
+            params, X, Y, sw, callbacks, trainer.step_hooks + plan.step_hooks,
+            1 if incremental else self.max_iter,
             keep_state=incremental and hasattr(self, "optimizer_") and not first,
             sampler=plan.sampler, start_is_model=not first, grad_hooks=plan.grad_hooks,
         )
@@ -259,7 +256,7 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
             shuffle=self.shuffle,
             rng=np.random.default_rng(self._rng.integers(2**63)),
             noise_rng=np.random.default_rng(self._rng.integers(2**63)),
-            grad_hooks=self._grad_hooks() + list(grad_hooks),
+            grad_hooks=list(grad_hooks),
             step_hooks=step_hooks,
             callbacks=callbacks,
             verbose=self.verbose,
@@ -305,7 +302,6 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
         if self.output_bias_init == "marginal":
             intercepts[-1][...] = self._marginal_bias(Y, sw)
         self._objective.network.init_params(self._theta, rng)  # batch-norm gamma = 1
-        load_hidden(self._objective.network, self._theta, getattr(self, "_initial_hidden", ()))
 
     def _set_coef_views(self):
         self.coefs_, self.intercepts_ = self._objective.network.coefs(self._theta)
@@ -325,14 +321,6 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
         self.best_loss_ = None if early or not curve else min(curve)
         self.n_layers_ = len(self._layer_sizes)
         self.out_activation_ = self._out_activation()
-
-    def _grad_hooks(self):
-        """Gradient transforms of every phase: frozen layers of a helper model
-        (``Trainer.helper_model``), then the features' (clipping)."""
-        hooks = []
-        if getattr(self, "_frozen_layers", 0):
-            hooks.append(freeze_hook(self._objective.network, self._frozen_layers))
-        return hooks
 
     # ------------------------------------------------------------- parameters
     _COMPONENTS = {"optimizer": OPTIMIZERS, "lr_schedule": SCHEDULES, "init": INITIALIZERS,

@@ -84,77 +84,7 @@ def _common_params(task_extra=""):
         consecutive epochs without a validation improvement of ``tol``.
         ``np.inf`` never stops early.
 
-    alpha : float or sequence of float, default=1e-4
-        L2 penalty ``alpha/2 * ||W||^2`` on the weights (book eq. 7.2; biases
-        are never penalized), one value for all layers or one per weight
-        matrix.  The objective is the weighted *mean* loss plus the penalty,
-        so alpha's effect does not depend on ``batch_size``.  Mappings:
-        scikit-learn ``MLPRegressor(alpha=a, batch_size=B)`` corresponds to
-        ``alpha = a / B`` here; for squared loss without hidden layer,
-        ``sklearn.linear_model.Ridge(alpha=r)`` is ``alpha = r / n_samples``
-        (``r / sum(sample_weight)`` with weights).  ``alpha`` is also the
-        strength of ``weight_decay_mode='decoupled'`` and of the pull toward
-        ``l2_reference``; ``alpha`` together with ``l1`` is the elastic net.
-
-    l1 : float or sequence of float, default=0.0
-        L1 penalty ``l1 * ||W||_1`` on the weights (book 7.1.2, eq. 7.19;
-        biases exempt), one value for all layers or one per weight matrix.
-        Drives weights to exactly zero (sparse weights, feature selection)
-        with every first-order optimizer: with the adaptive ones (the default
-        'adam', 'rmsprop', ...) the proximal threshold is per weight, ``l1``
-        times the optimizer's own step size (see ``l1_method``).
-        For squared loss without hidden layer, ``l1`` equals
-        ``sklearn.linear_model.Lasso(alpha=l1)`` (objective: mean of
-        ``1/2 (y - f(x))^2`` plus ``l1 * ||w||_1``).
-
-    l1_method : {{'proximal', 'subgradient'}}, default='proximal'
-        How the L1 penalty is optimized.  'proximal': after every update the
-        soft-threshold ``w_j <- sign(w_j) max(|w_j| - s_j * l1, 0)`` (book
-        eq. 7.23 in the optimizer's diagonal metric) gives exact zeros, with
-        ``s_j`` the step size the optimizer just used for weight ``j``:
-        ``lr`` for 'sgd', 'momentum', 'nesterov' (the exact ISTA step), and
-        the per-coordinate step of the adaptive methods (e.g. Adam's
-        ``lr / (sqrt(r^_j) + epsilon)``, RMSProp's ``lr / sqrt(epsilon + r_j)``),
-        so L1 is sparse with the default 'adam' too.  'subgradient': add
-        ``l1 * sign(w)`` to the gradient (eq. 7.20); weights hover around zero
-        but are never exactly zero.  Either way the L1 value is part of the
-        reported loss.
-
-    weight_decay_mode : {{'l2', 'decoupled'}}, default='l2'
-        'l2': ``alpha * W`` is added to the gradient (book eq. 7.3), so
-        momentum and adaptive optimizers rescale it like the data gradient.
-        'decoupled': the weights are shrunk after each update,
-        ``W <- W_upd - lr * alpha * W_old`` (Loshchilov & Hutter's AdamW,
-        bypassing momentum buffers and per-parameter scaling).  Both are
-        identical for plain SGD (eq. 7.5) and differ for every other
-        optimizer.  The reported loss includes ``alpha/2 ||W||^2`` in both.
-
-    l2_reference : fitted estimator, list of ndarray, ndarray or None, default=None
-        Regularize toward reference weights instead of zero (book 7.1.1
-        footnote; soft parameter tying, book 7.9): the L2 term becomes
-        ``alpha/2 * ||W - W_ref||^2`` (biases still exempt).  A fitted sklreg
-        MLP of the same architecture, a list of matrices shaped like
-        ``coefs_``, or a flat array of the weights (length ``sum of
-        coefs_ sizes``).  ``sklearn.base.clone`` (GridSearchCV,
-        cross_validate) unfits estimator-valued parameters: pass
-        ``ref.coefs_`` there.  No effect when ``alpha=0``.
-
-    max_norm : float, sequence of (float or None), or None, default=None
-        Max-norm constraint (book 7.2, Srebro & Shraibman 2005; Hinton et
-        al. 2012): after every update (and before the first one)
-        the weights are projected back into the norm ball of radius
-        ``max_norm`` (explicit constraint with reprojection).  A float applies
-        to every weight matrix *including the output layer*, like ``alpha``;
-        pass one value per weight matrix, with None for unconstrained ones
-        (``[3.0, None]`` bounds only the hidden units of a one-hidden-layer
-        net, the form described by Hinton et al. and the book).  Biases are
-        never constrained.  Stabilizes training at high learning rates.  Not
-        available with full-batch optimizers.
-
-    max_norm_scope : {{'unit', 'layer'}}, default='unit'
-        'unit': bound the L2 norm of every unit's incoming weight vector
-        (each column of ``coefs_[i]``); columns already inside the ball are
-        untouched.  'layer': bound the Frobenius norm of each whole matrix.
+{{FEATURE_DOCS:norms}}
 
     init : str or initializer object, default='glorot_uniform'
         Weight initialization (book 8.4), one of {{INITIALIZERS}}, or an

@@ -55,8 +55,6 @@ def validate_mlp_params(est):
     if not (isinstance(est.n_iter_no_change, Real) and est.n_iter_no_change == np.inf):
         # an int >= 1, or np.inf (never stop on a plateau), as scikit-learn
         check_interval("n_iter_no_change", est.n_iter_no_change, 1, None, integer=True)
-    v.alpha = check_per_layer("alpha", est.alpha, n_weight_layers)
-    _validate_norm_params(est, v, n_weight_layers)  # l1, weight decay mode, max-norm
     v.init = INITIALIZERS.resolve(est.init, "init")
     if not isinstance(est.hidden_bias_init, Real) or not np.isfinite(est.hidden_bias_init):
         raise param_error(
@@ -93,49 +91,15 @@ def check_full_batch(est, optimizer):
             "evaluation would see a different random objective. Turn them off or use a "
             "first-order optimizer such as 'adam' or 'sgd'."
         )
-    loop_only = [  # features that work on the minibatch loop
-        f"{f.params[0].name}={getattr(est, f.params[0].name)!r}" for f in FEATURES
-        if f.minibatch_only and f.active(est)
-    ]
-    if loop_only:
+    conflicts = [c for f in FEATURES for c in f.full_batch_conflicts(est)]
+    if conflicts:
+        what = ", ".join(w for w, _ in conflicts)
+        fixes = "; ".join(fix for _, fix in conflicts)
         raise ValueError(
-            f"{', '.join(loop_only)} works on the minibatch loop and cannot be combined "
-            f"with the full-batch optimizer={name!r}; use a first-order optimizer."
+            f"{what} works on the minibatch loop (applied after every minibatch update) "
+            f"and cannot be combined with the full-batch optimizer={name!r}: {fixes}, "
+            "or use a first-order optimizer."
         )
-
-
-def _validate_norm_params(est, v, n_weight_layers):
-    """Book 7.1-7.2 norm penalties and constraints: ``l1``, ``l1_method``,
-    ``weight_decay_mode``, ``max_norm``, ``max_norm_scope`` (``l2_reference`` is
-    checked against the architecture in ``fit``)."""
-    v.l1 = check_per_layer("l1", est.l1, n_weight_layers)
-    v.l1_method = check_options("l1_method", est.l1_method, ["proximal", "subgradient"])
-    v.weight_decay_mode = check_options(
-        "weight_decay_mode", est.weight_decay_mode, ["l2", "decoupled"]
-    )
-    v.max_norm_scope = check_options("max_norm_scope", est.max_norm_scope, ["unit", "layer"])
-    mn = est.max_norm
-    values = None if mn is None else check_per_layer(
-        "max_norm", mn, n_weight_layers, 0.0, closed="neither", allow_none=True
-    )
-    v.max_norm = None if values is None or all(c is None for c in values) else values
-    if getattr(v.optimizer, "full_batch", False):
-        # the projections/prox/decay are per-update step hooks of the minibatch loop
-        name = getattr(v.optimizer, "_registry_name", type(v.optimizer).__name__)
-        clash = [
-            (v.max_norm is not None, "max_norm", "leave max_norm=None"),
-            (any(v.l1) and v.l1_method == "proximal", "l1_method='proximal'",
-             "use l1_method='subgradient'"),
-            (any(v.alpha) and v.weight_decay_mode == "decoupled",
-             "weight_decay_mode='decoupled'", "use weight_decay_mode='l2'"),
-        ]
-        for bad, what, fix in clash:
-            if bad:
-                raise ValueError(
-                    f"{what} is applied after every minibatch update and cannot be "
-                    f"combined with the full-batch optimizer={name!r} (full_batch=True); "
-                    f"{fix} or choose a first-order optimizer."
-                )
 
 
 # ----------------------------------------------------------- constructor

@@ -8,14 +8,37 @@ through a :class:`Trainer`, never through the estimator's private methods.
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import warnings
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["Trainer", "FitData", "load_hidden", "freeze_hook"]
+from ._training import nested_fit
+
+__all__ = ["Trainer", "FitData", "HelperSpec", "helper_spec", "load_hidden", "freeze_hook"]
+
+
+@dataclass(frozen=True)
+class HelperSpec:
+    """How a helper model's fit starts (:meth:`Trainer.fit_helper`): its first
+    hidden layers from ``initial_hidden`` ``(W, b)`` pairs, the first
+    ``frozen_layers`` of them held fixed."""
+
+    initial_hidden: tuple = ()
+    frozen_layers: int = 0
+
+
+_HELPER = contextvars.ContextVar("sklreg_helper_spec", default=HelperSpec())
+
+
+def helper_spec():
+    """The :class:`HelperSpec` of the fit in progress (empty for a user's fit)."""
+    return _HELPER.get()
 
 
 @dataclass
@@ -41,13 +64,25 @@ class FitData:
 class Trainer:
     """What a feature may do to the fit of ``est`` (see the module docstring)."""
 
-    def __init__(self, est, params, norm_hooks, first, incremental):
+    def __init__(self, est, params, first, incremental, spec):
         self._est = est
         self.params = params  # resolved core parameters
-        self.norm_hooks = list(norm_hooks)  # prox, decay, max-norm (book 7.1-7.2)
         self.first = first
         self.incremental = incremental
-        self.grad_hooks = []  # the features' gradient transforms (clipping)
+        self.spec = spec  # HelperSpec of this fit
+        # every phase of the fit: set from the FitPlan once features contributed
+        self.grad_hooks = []  # gradient transforms (clipping)
+        self.step_hooks = []  # step transforms and finalizers (prox, decay, max-norm)
+
+    @property
+    def optimizer(self):
+        """The resolved optimizer (the object the training phases run)."""
+        return self.params.optimizer
+
+    @property
+    def frozen_layers(self):
+        """Leading dense layers a helper fit keeps fixed (greedy pretraining)."""
+        return self.spec.frozen_layers
 
     # ------------------------------------------------------------- reading
     @functools.cached_property
@@ -76,7 +111,7 @@ class Trainer:
     def train(self, X, Y, sw, callbacks=(), step_hooks=None, n_epochs=1, keep_state=False,
               max_steps=None):
         """Run one more training phase on (X, Y, sw); see ``_BaseMLP._train_phase``."""
-        hooks = self.norm_hooks if step_hooks is None else list(step_hooks)
+        hooks = self.step_hooks if step_hooks is None else list(step_hooks)
         return self._est._train_phase(
             self.params, X, Y, sw, list(callbacks), hooks, n_epochs, keep_state=keep_state,
             max_steps=max_steps, grad_hooks=self.grad_hooks,
@@ -93,13 +128,23 @@ class Trainer:
         cfg = replace(self._est._layer_config, **changes)
         self._est._sync_layers(SimpleNamespace(layers=cfg, activation=self.params.activation))
 
-    def helper_model(self, initial_hidden=(), frozen_layers=0, **overrides):
-        """An unfitted copy of the estimator with ``overrides``, whose fit
-        starts its first hidden layers from ``initial_hidden`` ``(W, b)``
-        pairs and keeps the first ``frozen_layers`` of them fixed."""
+    def fit_helper(self, X, y, sample_weight=None, *, initial_hidden=(), frozen_layers=0,
+                   **overrides):
+        """Fit and return an unfitted copy of the estimator with ``overrides``
+        (a meta-algorithm's helper model: a pretraining stage, the curriculum's
+        difficulty model).  Its first hidden layers start from
+        ``initial_hidden`` ``(W, b)`` pairs and the first ``frozen_layers`` of
+        them stay fixed (:class:`HelperSpec`, read by the helper's own fit).
+        A Ctrl-C stops the whole fit; convergence warnings are silenced."""
         model = clone(self._est).set_params(**overrides)
-        model._initial_hidden = list(initial_hidden)
-        model._frozen_layers = int(frozen_layers)
+        token = _HELPER.set(HelperSpec(tuple(initial_hidden), int(frozen_layers)))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                with nested_fit():
+                    model.fit(X, y, sample_weight=sample_weight)
+        finally:
+            _HELPER.reset(token)
         return model
 
     def kept(self, name, default=None):

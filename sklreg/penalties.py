@@ -33,7 +33,6 @@ __all__ = [
     "L1Prox",
     "DecoupledWeightDecay",
     "resolve_reference",
-    "build_norm_regularizers",
     "per_layer_slices",
 ]
 
@@ -386,58 +385,3 @@ def resolve_reference(value, layout, dtype):
     # weight specs are laid out contiguously in layer order from offset 0; always
     # copy so that later changes of the source (e.g. a refit) do not move the reference
     return np.array(flat, dtype=dtype, copy=True, order="C")
-
-
-def build_norm_regularizers(params, layout, reference=None, frozen_layers=0):
-    """Penalties and step hooks of the norm regularizers of one fit.
-
-    Parameters
-    ----------
-    params : namespace from :func:`sklreg._params.validate_mlp_params`
-        Uses ``alpha``, ``l1``, ``l1_method``, ``weight_decay_mode``,
-        ``max_norm``, ``max_norm_scope``.
-    layout : ParamLayout
-    reference : ndarray or None
-        Output of :func:`resolve_reference`.
-    frozen_layers : int, default=0
-        The first ``frozen_layers`` weight matrices are held fixed (their
-        gradient is zeroed, greedy pretraining with ``pretraining_freeze``):
-        the step hooks that move weights (L1 prox, decoupled decay) leave
-        them alone.  Their penalty value still enters the reported loss.
-
-    Returns
-    -------
-    penalties : list of Penalty, bound to ``layout``
-    step_hooks : list of callables ``hook(theta, lr)``, in the order
-        decoupled decay -> L1 prox -> max-norm projection -> decay snapshot.
-        The max-norm hook's ``begin(theta)`` projects the start point of every
-        training phase (so every iterate is feasible), then the snapshot's
-        ``begin`` records it as ``w_old`` of the first decoupled-decay step.
-    """
-    from .constraints import MaxNorm
-
-    decoupled = params.weight_decay_mode == "decoupled" and any(params.alpha)
-    proximal = params.l1_method == "proximal"
-    penalties = [L2Penalty(params.alpha, reference, gradient=not decoupled).bind(layout)]
-    hooks = []
-    decay = None
-
-    def moving(values):  # coefficients of the hooks: 0 on frozen layers
-        values = list(values)
-        k = min(int(frozen_layers), len(values))
-        return [0.0] * k + values[k:]
-
-    if decoupled:
-        decay = DecoupledWeightDecay(moving(params.alpha), layout, reference)
-        hooks.append(decay)
-    if any(params.l1):
-        penalties.append(L1Penalty(params.l1, gradient=not proximal).bind(layout))
-        if proximal:
-            # thresholds in the metric of the resolved optimizer: fit's training
-            # phases start and run this very object (bind_optimizer rebinds)
-            hooks.append(L1Prox(moving(params.l1), layout, getattr(params, "optimizer", None)))
-    if params.max_norm is not None:
-        hooks.append(MaxNorm(params.max_norm, params.max_norm_scope).bind(layout))
-    if decay is not None:
-        hooks.append(decay.snapshot)
-    return penalties, hooks

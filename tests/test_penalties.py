@@ -257,12 +257,12 @@ def test_l1_proximal_gives_exact_zeros_subgradient_does_not(cancer):
 
 
 def _norm_params(**kw):
-    from types import SimpleNamespace
-
-    base = dict(alpha=[0.0, 0.0], l1=[0.0, 0.0], l1_method="proximal",
-                weight_decay_mode="l2", max_norm=None, max_norm_scope="unit", optimizer=None)
+    """Estimator parameters of a one-hidden-layer net (two weight matrices)."""
+    base = dict(hidden_layer_sizes=(1,), alpha=[0.0, 0.0], l1=[0.0, 0.0],
+                l1_method="proximal", weight_decay_mode="l2", max_norm=None,
+                max_norm_scope="unit")
     base.update(kw)
-    return SimpleNamespace(**base)
+    return base
 
 
 def _two_layer_layout():
@@ -275,7 +275,7 @@ def _two_layer_layout():
 def test_prox_hook_of_an_sgd_fit_is_the_exact_soft_threshold():
     """The hook built for a fit with optimizer='sgd' is S(z, lr * l1) (eq. 7.23)."""
     from sklreg.optim import SGD
-    from sklreg.penalties import build_norm_regularizers
+    from sklreg.features.norms import build_norm_regularizers
 
     layout = _two_layer_layout()
     nw = layout.n_weights
@@ -283,7 +283,7 @@ def test_prox_hook_of_an_sgd_fit_is_the_exact_soft_threshold():
     theta = rng.normal(size=layout.n_params)
     opt = SGD().start(theta)
     lr, l1 = 0.1, [3.0, 6.0]
-    _, hooks = build_norm_regularizers(_norm_params(l1=l1, optimizer=opt), layout)
+    _, hooks, _ = build_norm_regularizers(_norm_params(l1=l1), layout, optimizer=opt)
     (prox,) = hooks
     g = rng.normal(size=layout.n_params)
     opt.step(theta, lambda th: (0.0, g), lr)
@@ -300,15 +300,16 @@ def test_prox_hook_of_an_sgd_fit_is_the_exact_soft_threshold():
 def test_frozen_layers_are_left_alone_by_the_weight_moving_hooks(optimizer):
     """frozen_layers=k: the L1 prox and decoupled decay skip the first k matrices."""
     from sklreg._registry import OPTIMIZERS
-    from sklreg.penalties import build_norm_regularizers
+    from sklreg.features.norms import build_norm_regularizers
 
     layout = _two_layer_layout()
     rng = np.random.default_rng(8)
     theta = rng.normal(size=layout.n_params)
     opt = OPTIMIZERS.resolve(optimizer, "optimizer").start(theta)
-    params = _norm_params(alpha=[0.5, 0.5], l1=[0.5, 0.5], weight_decay_mode="decoupled",
-                          optimizer=opt)
-    _, hooks = build_norm_regularizers(params, layout, frozen_layers=1)
+    params = _norm_params(alpha=[0.5, 0.5], l1=[0.5, 0.5], weight_decay_mode="decoupled")
+    _, transforms, finalizers = build_norm_regularizers(params, layout, optimizer=opt,
+                                                        frozen_layers=1)
+    hooks = transforms + finalizers
     for h in hooks:
         if hasattr(h, "begin"):
             h.begin(theta)

@@ -63,23 +63,34 @@ def boolean(name):
 
 @dataclass
 class FitPlan:
-    """What features contribute to the main training phase of one fit.
+    """What features contribute to one fit.
 
-    Per epoch, ``pre_callbacks`` run first (in :data:`FEATURES` order: they
-    change what the stopping rules evaluate), then ``callbacks`` (the stopping
-    rules and monitors); ``step_hooks`` run after every update;
+    For every training phase of the fit (the main one and the phases of
+    meta-algorithms such as Algorithm 7.2): ``terms`` of the objective,
+    ``grad_hooks`` transforming every minibatch gradient, ``step_transforms``
+    ``hook(theta, lr)`` run after every update in :data:`FEATURES` order, then
+    ``step_finalizers`` (snapshots that must see the final parameters of the
+    step).  For the main phase only: per epoch, ``pre_callbacks`` run first
+    (they change what the stopping rules evaluate), then ``callbacks`` (the
+    stopping rules and monitors); ``step_hooks`` run after the transforms;
     ``sampler(epoch, rng) -> rows`` chooses each epoch's rows.
     """
 
-    pre_callbacks: list = field(default_factory=list)
-    #: objective terms (:class:`sklreg._objective.Term`) added to the norm
-    #: penalties for every phase of this fit (adversarial, tangent, ...)
+    #: objective terms (:class:`sklreg._objective.Term`): norm penalties,
+    #: adversarial, tangent, ...
     terms: list = field(default_factory=list)
-    #: ``hook(grad)`` transforms of every minibatch gradient (every phase)
+    #: ``hook(grad)`` transforms of every minibatch gradient
     grad_hooks: list = field(default_factory=list)
+    step_transforms: list = field(default_factory=list)
+    step_finalizers: list = field(default_factory=list)
+    pre_callbacks: list = field(default_factory=list)
     callbacks: list = field(default_factory=list)
     step_hooks: list = field(default_factory=list)
     sampler: Any = None
+
+    @property
+    def every_phase_step_hooks(self):
+        return self.step_transforms + self.step_finalizers
 
 
 class Feature:
@@ -110,6 +121,14 @@ class Feature:
     def active(self, est):
         """True when the feature is switched on (its first parameter is set)."""
         return getattr(est, self.params[0].name) is not None
+
+    def full_batch_conflicts(self, est):
+        """``[(what, fix)]``: settings of ``est`` a full-batch optimizer cannot
+        run (default: all of a ``minibatch_only`` feature when active)."""
+        if self.minibatch_only and self.active(est):
+            first = self.params[0].name
+            return [(f"{first}={getattr(est, first)!r}", "turn it off")]
+        return []
 
     def before_training(self, trainer, data):
         """Outer phase before the main training (e.g. pretraining)."""

@@ -7,12 +7,9 @@ difficulty from ``fit(sample_difficulty=)`` or a first model.
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from .._training import nested_fit
 from ..callbacks import LossPlateau
 from ..curriculum import Curriculum, per_sample_loss
 from ._base import Feature, Param, interval, optional_int, options, register
@@ -84,15 +81,12 @@ class CurriculumFeature(Feature):
             return
         difficulty = data.difficulty
         if difficulty is None:  # the rows a first model fits worst are the hardest
-            first = trainer.helper_model(
-                curriculum=None, early_stopping=False, early_stopping_refit=None,
-                max_iter=min(p["max_iter"], 20), warm_start=False, verbose=0,
-            )
             sw = data.sw if data.sample_weight_given else None
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                with nested_fit():
-                    first.fit(data.X, data.y, sample_weight=sw)
+            first = trainer.fit_helper(
+                data.X, data.y, sw, curriculum=None, early_stopping=False,
+                early_stopping_refit=None, max_iter=min(p["max_iter"], 20), warm_start=False,
+                verbose=0,
+            )
             difficulty = per_sample_loss(first, data.X, data.y)
         n_epochs = p["curriculum_epochs"] or max(1, p["max_iter"] // 2)
         plan.sampler = Curriculum(

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import warnings
 from types import SimpleNamespace
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from .._trainer import load_hidden
-from .._training import nested_fit
+from .._trainer import freeze_hook, load_hidden
 from .._validation import hidden_sizes
 from ._base import Feature, Param, boolean, optional_int, options, register
 
 #: per-layer parameters with one value per weight layer (hidden layers + output)
 WEIGHT_LAYER_PARAMS = ("alpha", "l1", "max_norm")
 #: per-layer parameters with one value per hidden layer
-HIDDEN_LAYER_PARAMS = ("dropout", "hidden_noise", "activity_l1", "activity_kl")
+HIDDEN_LAYER_PARAMS = (
+    "dropout", "hidden_noise", "activity_l1", "activity_kl", "activity_student_t",
+)
 
 
 def _is_sequence(value):
@@ -103,14 +102,10 @@ def greedy_pretrain(trainer, X, y, sample_weight):
         )
         if "class_weight" in trainer.estimator_params:
             overrides["class_weight"] = None  # already folded into sample_weight
-        stage = trainer.helper_model(
-            initial_hidden=trained, frozen_layers=len(trained) if est.pretraining_freeze else 0,
-            **overrides,
+        stage = trainer.fit_helper(
+            X, y, sample_weight, initial_hidden=trained,
+            frozen_layers=len(trained) if est.pretraining_freeze else 0, **overrides,
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            with nested_fit():
-                stage.fit(X, y, sample_weight=sample_weight)
         trained = [(W.copy(), b.copy()) for W, b in zip(stage.coefs_[:k], stage.intercepts_[:k])]
     return trained
 
@@ -147,6 +142,14 @@ class Pretraining(Feature):
             )
 
     def before_training(self, trainer, data):
+        trained = ()
         if trainer.first and trainer.estimator_params["pretraining"] is not None:
             trained = greedy_pretrain(trainer, data.X, data.y, data.sw)
-            load_hidden(trainer.objective.network, trainer.theta, trained)
+        elif trainer.first:  # a pretraining stage: start from the layers trained so far
+            trained = trainer.spec.initial_hidden
+        load_hidden(trainer.objective.network, trainer.theta, trained)
+
+    def contribute(self, trainer, data, plan):
+        if trainer.frozen_layers:  # a stage with pretraining_freeze: before clipping
+            plan.grad_hooks.insert(0, freeze_hook(trainer.objective.network,
+                                                  trainer.frozen_layers))

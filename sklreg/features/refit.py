@@ -43,7 +43,7 @@ def retrain(trainer, data, stopper, unit):
     # i* was chosen for the averaged parameters: average the retraining run too
     averager = Averaging.make(trainer.estimator_params)
     callbacks = [] if averager is None else [averager]
-    hooks = trainer.norm_hooks + callbacks
+    hooks = trainer.step_hooks + callbacks
     if unit == "epochs":
         trainer.train(X_all, Y_all, sw_all, callbacks, hooks, max(1, epochs))
     else:  # same number of parameter updates (each epoch of all data has more)
