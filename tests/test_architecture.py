@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
-from sklreg._trainer import Trainer
+from sklreg._trainer import HelperSpec, Trainer, helper_spec
 from sklreg.features.continuation import Continuation
 from sklreg.features.pretraining import greedy_pretrain
 from sklreg._testing import central_diff
@@ -161,21 +161,21 @@ def test_toggling_auxiliary_heads_under_warm_start_is_an_error(digits):
 
 # ------------------------------------------------------- greedy pretraining (8.7.3)
 def test_freezing_keeps_initial_layers_fixed(digits):
+    """A helper fit (Trainer.fit_helper) starts from given first layers and
+    keeps the frozen ones fixed."""
     X, y = digits
     est = MLPRegularizedClassifier(hidden_layer_sizes=(8, 8), max_iter=5, random_state=0)
     rng = np.random.default_rng(0)
     W0, b0 = rng.normal(size=(64, 8)), rng.normal(size=8)
-    stage = clone(est)
-    stage._initial_hidden = [(W0, b0)]
-    stage._frozen_layers = 1
-    _fit(stage, X, y)
+    trainer = Trainer(est, None, first=True, incremental=False, spec=HelperSpec())
+    stage = trainer.fit_helper(X, y, initial_hidden=[(W0, b0)], frozen_layers=1)
     np.testing.assert_array_equal(stage.coefs_[0], W0)  # frozen
     np.testing.assert_array_equal(stage.intercepts_[0], b0)
     assert stage.loss_curve_[-1] < stage.loss_curve_[0]  # the upper layers trained
-    free = clone(est)
-    free._initial_hidden = [(W0, b0)]
-    _fit(free, X, y)
+    free = trainer.fit_helper(X, y, initial_hidden=[(W0, b0)])
+    np.testing.assert_array_equal(free.coefs_[1].shape, (8, 8))
     assert not np.allclose(free.coefs_[0], W0)  # fine-tuned
+    assert helper_spec() == HelperSpec()  # the spec only applied to the helpers' fits
 
 
 @pytest.mark.parametrize("freeze", [False, True])
@@ -184,7 +184,9 @@ def test_greedy_pretraining_stages(freeze, digits):
     est = MLPRegularizedClassifier(hidden_layer_sizes=(8, 6, 4), max_iter=6, random_state=0,
                                    pretraining="greedy", pretraining_freeze=freeze,
                                    pretraining_epochs=3)
-    trained = greedy_pretrain(Trainer(est, None, [], first=True, incremental=False), X, y, None)
+    trained = greedy_pretrain(
+        Trainer(est, None, first=True, incremental=False, spec=HelperSpec()), X, y, None
+    )
     assert [W.shape for W, _ in trained] == [(64, 8), (8, 6)]  # first L-1 hidden layers
     # stage 1 alone: a one-hidden-layer net trained for pretraining_epochs epochs
     stage1 = _fit(clone(est).set_params(hidden_layer_sizes=(8,), pretraining=None, max_iter=3),
