@@ -31,6 +31,7 @@ from ._trainer import FitData, Trainer, helper_spec
 from .features import FEATURES, FitPlan
 from .features.curriculum import check_difficulty
 from ._params import check_full_batch, validate_mlp_params
+from ._history import CallbackSupport, fit_call
 from ._persistence import PersistenceMixin
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from ._training import LoopState, MinibatchProblem, report_stop, run_full_batch, run_minibatch
@@ -56,7 +57,7 @@ def _restore_views(est):
         est._set_coef_views()
 
 
-class _BaseMLP(PersistenceMixin, BaseEstimator):
+class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
     """Shared fit/predict machinery; subclasses encode targets and pick the loss."""
 
     # ---------------------------------------------------------------- fitting
@@ -119,13 +120,13 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
         updates them in place, hence the deep copy).
         """
         with param_owner(type(self).__name__):
-            return self._fit_unsafe(X, y, sample_weight, incremental, **kwargs)
+            return fit_call(self, self._fit_unsafe, X, y, sample_weight, incremental, **kwargs)
 
     def _reset_training_counters(self):
         """Start the epoch/update counters and the loss curve afresh
         (a new training run on the same estimator, Algorithm 7.2)."""
         self._epochs = self._call_epoch0 = self.n_iter_ = self.t_ = 0
-        self.loss_curve_ = []
+        self.loss_curve_, self.history_ = [], []
 
     def _fit_unsafe(
         self, X, y, sample_weight, incremental, classes=None, validation=None, difficulty=None
@@ -195,12 +196,14 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
         self._objective.terms = plan.terms
         trainer.grad_hooks = plan.grad_hooks
         trainer.step_hooks = plan.every_phase_step_hooks
+        trainer.batch_size_schedule = plan.batch_size_schedule
         callbacks = plan.pre_callbacks + plan.callbacks
         state = self._train_phase(
             params, X, Y, sw, callbacks, trainer.step_hooks + plan.step_hooks,
             1 if incremental else self.max_iter,
             keep_state=incremental and hasattr(self, "optimizer_") and not first,
             sampler=plan.sampler, start_is_model=not first, grad_hooks=plan.grad_hooks,
+            batch_size_schedule=plan.batch_size_schedule,
         )
         record_early_stopping(self, stopper)
         for feature in FEATURES:  # outer phases after training (Algorithms 7.2/7.3)
@@ -231,6 +234,7 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
     def _train_phase(
         self, params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=False,
         sampler=None, max_steps=None, start_is_model=None, grad_hooks=(),
+        batch_size_schedule=None,
     ):
         """Run the training loop once on (X, Y, sw), continuing the epoch and
         update counters (``n_iter_`` counts the epochs of the current call).
@@ -247,7 +251,9 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
         n = X.shape[0]
         batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         if not keep_state:
-            self.lr_schedule_ = params.schedule.start(-(-n // batch_size), self.max_iter)
+            steps = -(-n // batch_size) if batch_size_schedule is None else (
+                batch_size_schedule.steps_per_epoch(n, self._epochs, self.max_iter))
+            self.lr_schedule_ = params.schedule.start(steps, self.max_iter)
         problem = MinibatchProblem(
             objective=self._objective,
             optimizer=self.optimizer_,
@@ -262,11 +268,12 @@ class _BaseMLP(PersistenceMixin, BaseEstimator):
             callbacks=callbacks,
             verbose=self.verbose,
             sampler=sampler,
+            batch_size_schedule=batch_size_schedule,
             max_steps=max_steps,
         )
         Y, problem.batch_hooks = self._batch_setup(params, X, Y, problem.noise_rng)
         state = LoopState(
-            epoch=self._epochs, step=self.t_, loss_curve=self.loss_curve_,
+            epoch=self._epochs, step=self.t_, loss_curve=self.loss_curve_, history=self.history_,
             start_is_model=keep_state if start_is_model is None else start_is_model,
         )
         run = run_full_batch if self.optimizer_.full_batch else run_minibatch

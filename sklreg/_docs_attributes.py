@@ -28,6 +28,35 @@ _ATTRIBUTES = """
     loss_ : float
         Training objective of the last epoch (``loss_curve_[-1]``).
 
+    history_ : list of dict
+        One record per epoch (full-batch optimizers: per iteration), kept
+        like ``loss_curve_`` (accumulated over ``warm_start`` fits and
+        ``partial_fit`` calls, restarted with the model): 'epoch' (counted
+        since the model was initialized), 'loss' (as ``loss_curve_``), 'lr'
+        (learning rate of the epoch's last update; None for full-batch
+        methods), 'n_updates' (``t_`` at the end of the epoch), 'time'
+        (seconds the epoch took) and, with validation data, 'val_loss' and
+        'val_score' (as ``validation_loss_curve_``/``validation_scores_``).
+        ``pandas.DataFrame(est.history_)`` makes a table of it;
+        :class:`sklreg.inspection.TrainingCurveDisplay` plots it
+        (docs/monitoring.md).
+
+    stop_reason_ : str
+        Why the last call's training stopped: 'converged' (the loss plateau
+        rule, or a full-batch method's tolerance), 'patience' (early
+        stopping), 'max_iter' (every allowed epoch ran: ``max_iter``, the one
+        epoch of ``partial_fit``, the budget of Algorithm 7.2), 'stalled' (a
+        full-batch method stopped early without meeting its tolerance),
+        'callback' (a scikit-learn callback asked to stop), 'diverged' or
+        'interrupted' (Ctrl-C).  With ``early_stopping_refit`` it is the
+        reason of the early-stopping run.
+
+    kept_epoch_ : int or None
+        The epoch (as ``history_``'s 'epoch') whose parameters the model
+        holds: the restored best epoch with early stopping, the epoch kept
+        after divergence, otherwise the last one (with ``averaging`` the
+        parameters are the average up to it).
+
     best_loss_ : float or None
         Lowest training objective in ``loss_curve_``; None with early
         stopping (use ``best_validation_score_``), as scikit-learn.

@@ -15,22 +15,24 @@ four hooks instead of editing the loop:
 Full-batch optimizers (``optimizer.full_batch``: L-BFGS, BFGS, CG, Newton,
 natural gradient) run in :func:`run_full_batch` instead, where one
 *iteration* of the method plays the role of an epoch for the callbacks.
+Every epoch is recorded (``history_``, the ``verbose`` line) and every run
+of the loop reports why it stopped (:mod:`sklreg._history`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
+import time
 import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ._hessian import FullBatchOracle
+from ._history import _NESTED, end_phase, epoch_tasks, nested_fit, record_epoch
 from .exceptions import DivergenceWarning
 from .network import Context
 
-__all__ = ["LoopState", "MinibatchProblem", "run_minibatch", "run_full_batch"]
+__all__ = ["LoopState", "MinibatchProblem", "run_minibatch", "run_full_batch", "nested_fit"]
 
 
 @dataclass
@@ -56,6 +58,13 @@ class LoopState:
     # after divergence: epoch (of this loop) whose parameters were kept; 0 for
     # the parameters the loop started from, None when there was nothing to keep
     kept_epoch: int | None = None
+    history: list | None = None  # one record per epoch (history_)
+    # the validation loss and score of the epoch (set by early stopping's monitor)
+    val_loss: float | None = None
+    val_score: float | None = None
+    stop_reason: str = ""  # set by a callback that stops training ('patience', 'callback')
+    stop_detail: str = ""  # ... and what it saw, for the verbose summary
+    tick: float = 0.0  # perf_counter() at the end of the previous epoch
 
 
 @dataclass
@@ -77,26 +86,15 @@ class MinibatchProblem:
     # sampler(epoch, rng) -> row indices of the epoch, in order (curriculum);
     # None: all rows, permuted when shuffle
     sampler: object = None
+    # schedule(epoch) -> minibatch size of the next epoch (capped at the rows;
+    # growing minibatches, 8.3.1); None: batch_size throughout
+    batch_size_schedule: object = None
     # stop after this many updates in total (Algorithm 7.2 retraining in updates)
     max_steps: int | None = None
     # hook(Xb, Yb, w, idx) -> (Xb, Yb, w) per minibatch (dataset augmentation, 7.4)
     batch_hooks: list = field(default_factory=list)
-
-
-#: True while a meta-algorithm fits a helper model (greedy pretraining stage,
-#: curriculum's first model): Ctrl-C must then stop the whole outer fit.
-_NESTED = contextvars.ContextVar("sklreg_nested_fit", default=False)
-
-
-@contextlib.contextmanager
-def nested_fit():
-    """Fits inside the block let KeyboardInterrupt propagate (the outer fit
-    then raises it and leaves its estimator unchanged)."""
-    token = _NESTED.set(True)
-    try:
-        yield
-    finally:
-        _NESTED.reset(token)
+    # scikit-learn callbacks' epoch subtasks (sklreg._sk_callbacks.EpochTasks)
+    tasks: object = None
 
 
 #: Training is declared divergent (book 8.2.4, exploding gradients) when a
@@ -210,7 +208,7 @@ def _batch_weights(sw, idx):
     return w / total, total
 
 
-def run_minibatch(problem, theta, X, Y, sw, n_epochs, state):
+def run_minibatch(problem, theta, X, Y, sw, n_epochs, state, report=True):
     """Train ``theta`` in place for up to ``n_epochs`` epochs.
 
     Parameters
@@ -221,8 +219,10 @@ def run_minibatch(problem, theta, X, Y, sw, n_epochs, state):
     state : LoopState
         Updated in place; ``state.epoch``/``state.step`` keep counting across
         calls (partial_fit, warm starts).
+    report : bool
+        Report the run to the fit call (False: a full-batch method's warm-up).
     """
-    p = problem
+    p = replace(problem, tasks=epoch_tasks())
     objective, optimizer, schedule = p.objective, p.optimizer, p.schedule
     n = X.shape[0]
     bs = min(p.batch_size, n)
@@ -235,8 +235,11 @@ def run_minibatch(problem, theta, X, Y, sw, n_epochs, state):
             hook.begin(theta)
     for cb in p.callbacks:
         cb.on_train_begin(state, theta)
+    epoch0, state.tick = state.epoch, time.perf_counter()
     try:
         for _ in range(n_epochs):
+            if p.tasks is not None:
+                p.tasks.on_epoch_begin(state, theta)
             if _run_epoch(p, objective, optimizer, schedule, theta, X, Y, sw, state, ctx, bs, best):
                 break
     except KeyboardInterrupt:  # as scikit-learn's MLP: stop cleanly, keep the model
@@ -250,18 +253,23 @@ def run_minibatch(problem, theta, X, Y, sw, n_epochs, state):
         state.kept_epoch = best.restore(theta, objective, X, Y, sw)
     for cb in p.callbacks:
         cb.on_train_end(state, theta)
+    if report:
+        end_phase(state, p.callbacks, epoch0, "max_iter")
     return state
 
 
 def _run_epoch(p, objective, optimizer, schedule, theta, X, Y, sw, state, ctx, bs, best):
     """One epoch of minibatch updates, then the callbacks; True asks to stop."""
     n = X.shape[0]
+    if p.batch_size_schedule is not None:
+        bs = min(int(p.batch_size_schedule(state.epoch)), n)
     if p.sampler is not None:
         order = p.sampler(state.epoch, p.rng)
     else:
         order = p.rng.permutation(n) if p.shuffle else None
     n_rows = n if order is None else len(order)
     total_loss = total_weight = 0.0
+    lr = None
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
         for start in range(0, n_rows, bs):
             if p.max_steps is not None and state.step >= p.max_steps:
@@ -301,24 +309,25 @@ def _run_epoch(p, objective, optimizer, schedule, theta, X, Y, sw, state, ctx, b
         state.diverged = True
         state.message = f"non-finite parameters at epoch {state.epoch + 1}"
         return True
-    stop = _close_epoch(p, state, theta, epoch_loss)
+    stop = _close_epoch(p, state, theta, epoch_loss, lr)
     best.end_epoch(epoch_loss, theta)
     schedule.end_epoch(state.epoch - 1, state.monitor)
     return stop
 
 
-def _close_epoch(p, state, theta, loss):
-    """Record one epoch (a full-batch iteration), run every callback and
-    print the progress line; True asks the loop to stop."""
+def _close_epoch(p, state, theta, loss, lr=None):
+    """Close one epoch (a full-batch iteration): run every callback, record
+    it (history, verbose line), then end its scikit-learn subtask; True asks
+    the loop to stop."""
     state.epoch += 1
     state.loss_curve.append(loss)
     state.monitor = loss
+    state.val_loss = state.val_score = None
     stop = [cb.on_epoch_end(state, theta) for cb in p.callbacks]  # all of them run
-    if p.verbose:
-        msg = f"Iteration {state.epoch}, loss = {loss:.8f}"
-        if state.monitor is not loss:
-            msg += f", validation loss = {state.monitor:.8f}"
-        print(msg)
+    record_epoch(state, loss, lr, p.verbose)
+    if p.tasks is not None:
+        stop.append(p.tasks.on_epoch_end(state, theta))
+        state.tick = time.perf_counter()  # the callbacks' time is not the next epoch's
     return any(stop) or (p.max_steps is not None and state.step >= p.max_steps)
 
 
@@ -343,7 +352,7 @@ def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
     method meets its own tolerance; otherwise ``state.message`` says why it
     stopped.  ``grad_hooks`` (clipping) only act during the warm-up.
     """
-    p = problem
+    p = replace(problem, tasks=epoch_tasks())
     opt = p.optimizer
     if p.step_hooks or p.sampler is not None or p.batch_hooks:
         raise ValueError(
@@ -355,8 +364,9 @@ def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
     warm = getattr(opt, "warmup_", None)
     if warm is not None and opt.warmup_epochs > 0:
         warm_problem = replace(p, optimizer=warm.start(theta), callbacks=[], max_steps=None)
-        run_minibatch(warm_problem, theta, X, Y, sw, opt.warmup_epochs, state)
+        run_minibatch(warm_problem, theta, X, Y, sw, opt.warmup_epochs, state, report=False)
         if state.interrupted or state.diverged:
+            end_phase(state, [], state.epoch, "max_iter")
             return state
     w = None if sw is None else sw / sw.sum()
     name = getattr(opt, "_registry_name", type(opt).__name__)
@@ -364,15 +374,20 @@ def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
         p.objective, X, Y, w, ctx=Context(training=True, rng=p.noise_rng),
         name=f"optimizer={name!r}", dtype=theta.dtype,
     )
-    step0 = state.step
+    step0, epoch0, state.tick = state.step, state.epoch, time.perf_counter()
     for cb in p.callbacks:
         cb.on_train_begin(state, theta)
+    if p.tasks is not None:
+        p.tasks.on_epoch_begin(state, theta)
 
     def on_iteration(x, loss):
         if x is not theta:
             theta[...] = x
         state.step = step0 + oracle.n_evals
-        return _close_epoch(p, state, theta, loss)
+        stop = _close_epoch(p, state, theta, loss)
+        if p.tasks is not None and not stop and state.epoch - epoch0 < max_iter:
+            p.tasks.on_epoch_begin(state, theta)  # the next iteration, if any
+        return stop
 
     try:
         result = opt.minimize(oracle, theta, max_iter, on_iteration)
@@ -394,6 +409,8 @@ def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
         )
     for cb in p.callbacks:
         cb.on_train_end(state, theta)
+    ran_all = state.epoch - epoch0 >= max_iter
+    end_phase(state, p.callbacks, epoch0, "max_iter" if ran_all else "stalled")
     return state
 
 

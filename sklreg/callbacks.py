@@ -8,6 +8,12 @@ parameter vector ``theta`` (the estimator's own, updated in place):
   callbacks still run for that epoch; no exceptions are used for control flow)
 * ``on_train_end(state, theta)`` -- may write replacement parameters into
   ``theta`` in place (early stopping restores the best ones).
+
+A callback that stops training sets ``state.stop_reason`` (and
+``state.stop_detail``, which the verbose summary prints); one that decides
+which parameters the fit returns says so in ``kept_parameters() -> (epoch,
+words)``, or ``(None, note)`` for a note on them (averaging); see
+:mod:`sklreg._history`.
 """
 
 from __future__ import annotations
@@ -51,6 +57,10 @@ class LossPlateau(Callback):
         self.best_loss = min(self.best_loss, loss)
         if self.count > self.n_iter_no_change:
             state.converged = True
+            state.stop_detail = (
+                f"the training loss did not improve by more than tol={self.tol:g} for "
+                f"{self.count} consecutive epochs (n_iter_no_change={self.n_iter_no_change})"
+            )
             return True
         return False
 
@@ -115,7 +125,8 @@ class EarlyStopping(Callback):
         score = -loss if self.val_score is None else float(self.val_score(theta))
         self.losses.append(loss)
         self.scores.append(score)
-        state.monitor = loss
+        state.monitor = state.val_loss = loss
+        state.val_score = score
         self.count = 0 if score > self.best_score + self.tol else self.count + 1
         if score > self.best_score:
             self.best_score = score
@@ -128,11 +139,26 @@ class EarlyStopping(Callback):
         if saved is not None:
             theta[...] = saved
         self.stopped = self.count >= self.patience
+        if self.stopped:
+            state.stop_reason = "patience"
+            state.stop_detail = (
+                f"the validation score did not improve by more than tol={self.tol:g} for "
+                f"{self.count} consecutive epochs (early stopping, n_iter_no_change)"
+            )
         return self.stopped
 
     def on_train_end(self, state, theta):
         if self.restore_best and self.best_theta is not None:
             theta[...] = self.best_theta
+
+    def kept_parameters(self):
+        """(epoch, words) of the restored parameters, None when not restoring."""
+        if not (self.restore_best and self.best_theta is not None):
+            return None
+        return self.best_iteration, (
+            f"restored the parameters of epoch {self.best_iteration} "
+            f"(best validation score {self.best_score:.6g})"
+        )
 
 
 class ParameterAveraging(Callback):
@@ -192,6 +218,13 @@ class ParameterAveraging(Callback):
         if not self.active and state.epoch - self._epoch0 >= self.start:
             self.active = True
         return False
+
+    def kept_parameters(self):
+        """A note on the returned parameters when they are the average."""
+        if self.average is None:
+            return None
+        kind = "Polyak" if self.kind == "polyak" else "exponential moving"
+        return None, f"averaged ({kind} average of the iterates since averaging started)"
 
     def on_train_end(self, state, theta):
         if state.diverged:  # the average holds diverged iterates: forget it
