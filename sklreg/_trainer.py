@@ -49,7 +49,10 @@ class FitData:
     targets and raw sample weights; ``y`` the targets as passed to fit;
     ``sample_weight_given`` whether the user passed weights (class weights
     may still make ``sw`` not None); ``difficulty`` the checked
-    ``sample_difficulty``; ``val`` the validation ``(X, Y, sw)`` or None.
+    ``sample_difficulty``; ``validation`` the user's ``(X_val, y_val,
+    sample_weight_val)`` as passed to fit, or None; ``val`` the checked
+    validation ``(X, Y, sw)`` and ``y_val`` its targets, or None (set by the
+    early-stopping feature's :meth:`~sklreg.features.Feature.prepare`).
     """
 
     X: Any
@@ -58,7 +61,15 @@ class FitData:
     sw: Any
     sample_weight_given: bool
     difficulty: Any = None
+    validation: Any = None
     val: Any = None
+    y_val: Any = None
+
+    def take(self, rows):
+        """Keep only the training ``rows`` (every per-row field)."""
+        self.X, self.Y, self.y = self.X[rows], self.Y[rows], self.y[rows]
+        self.sw = None if self.sw is None else self.sw[rows]
+        self.difficulty = None if self.difficulty is None else self.difficulty[rows]
 
 
 class Trainer:
@@ -70,9 +81,19 @@ class Trainer:
         self.first = first
         self.incremental = incremental
         self.spec = spec  # HelperSpec of this fit
+        self.stopper = None  # the stopping rule of the main phase (Algorithm 7.1)
         # every phase of the fit: set from the FitPlan once features contributed
         self.grad_hooks = []  # gradient transforms (clipping)
         self.step_hooks = []  # step transforms and finalizers (prox, decay, max-norm)
+        self.batch_size_schedule = None  # growing minibatches (8.3.1)
+        self.init_hooks = []  # hook(theta) after each (re)initialization: init_from, LSUV
+
+    @property
+    def estimator(self):
+        """The estimator being fitted, for scorers and predict-like input
+        checks (``scoring(estimator, X, y)``); features use this interface,
+        not its private methods."""
+        return self._est
 
     @property
     def optimizer(self):
@@ -104,6 +125,11 @@ class Trainer:
         return self._est._epochs
 
     @property
+    def rng(self):
+        """The fit's random generator (from random_state): draw seeds from it."""
+        return self._est._rng
+
+    @property
     def layer_config(self):
         return self._est._layer_config
 
@@ -115,11 +141,14 @@ class Trainer:
         return self._est._train_phase(
             self.params, X, Y, sw, list(callbacks), hooks, n_epochs, keep_state=keep_state,
             max_steps=max_steps, grad_hooks=self.grad_hooks,
+            batch_size_schedule=self.batch_size_schedule,
         )
 
     def reinitialize(self, Y, sw):
         """New random parameters (book 8.4) and fresh counters and curves."""
         self._est._init_theta(self.params, Y, sw)
+        for hook in self.init_hooks:
+            hook(self.theta)
         self._est._reset_training_counters()
 
     def rebuild_layers(self, **changes):
