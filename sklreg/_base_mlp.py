@@ -21,10 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import activations as _activations  # noqa: F401  (registers activations)
 from . import initializers as _initializers  # noqa: F401  (registers initializers)
 from . import optim as _optim  # noqa: F401  (registers optimizers and schedules)
-from ._early_stopping import (
-    ACCEPT_SPARSE as _ACCEPT_SPARSE, DTYPES as _DTYPES, check_validation, check_validation_set,
-    record_early_stopping, stopping_callbacks, validation_split,
-)
+from ._early_stopping import ACCEPT_SPARSE as _ACCEPT_SPARSE, DTYPES as _DTYPES
 from ._objective import Objective
 from ._rng import make_rng
 from ._trainer import FitData, Trainer, helper_spec
@@ -166,30 +163,14 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
         self._call_epoch0 = self._epochs
         self._set_coef_views()
 
-        difficulty = check_difficulty(difficulty, X.shape[0])
-        early = self.early_stopping and not incremental
-        X_val = Y_val = sw_val = y_val = None
-        if validation is not None:
-            X_val, Y_val, sw_val, y_val = check_validation(self, validation, dtype)
-        elif early:
-            tr, va = validation_split(self, X.shape[0], y)
-            X_val, Y_val, y_val = X[va], Y[va], y[va]
-            sw_val = None if sw is None else sw[va]
-            X, Y, y = X[tr], Y[tr], y[tr]
-            sw = None if sw is None else sw[tr]
-            difficulty = None if difficulty is None else difficulty[tr]
-        data = FitData(X, Y, y, sw, sample_weight is not None, difficulty,
-                       None if X_val is None else (X_val, Y_val, sw_val))
+        data = FitData(X, Y, y, sw, sample_weight is not None,
+                       check_difficulty(difficulty, X.shape[0]), validation=validation)
         trainer = Trainer(self, params, first, incremental, spec)
+        for feature in FEATURES:  # the data of the fit (validation split)
+            feature.prepare(trainer, data)
         for feature in FEATURES:  # outer phases before training (pretraining)
             feature.before_training(trainer, data)
-        if X_val is not None:
-            check_validation_set(self, X_val, y_val, sw_val, params.scoring, early)
-        callbacks, stopper = stopping_callbacks(
-            self, early, X_val, Y_val, sw_val, y_val, incremental, params.scoring,
-            params.optimizer.full_batch,
-        )
-        plan = FitPlan(callbacks=callbacks)
+        plan = FitPlan()
         for feature in FEATURES:
             feature.contribute(trainer, data, plan)
         # every phase of this fit: objective terms, gradient and step transforms
@@ -198,12 +179,12 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
         trainer.step_hooks = plan.every_phase_step_hooks
         callbacks = plan.pre_callbacks + plan.callbacks
         state = self._train_phase(
-            params, X, Y, sw, callbacks, trainer.step_hooks + plan.step_hooks,
+            params, data.X, data.Y, data.sw, callbacks, trainer.step_hooks + plan.step_hooks,
             1 if incremental else self.max_iter,
             keep_state=incremental and hasattr(self, "optimizer_") and not first,
             sampler=plan.sampler, start_is_model=not first, grad_hooks=plan.grad_hooks,
         )
-        record_early_stopping(self, stopper)
+        stopper = trainer.stopper  # the stopping rule (Algorithm 7.1) or None
         for feature in FEATURES:  # outer phases after training (Algorithms 7.2/7.3)
             attributes = dict(getattr(feature, "attributes", {}))
             attributes.update(feature.after_training(trainer, data, stopper, state) or {})
@@ -215,7 +196,7 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
         replaced = self.optimizer_.full_batch or any(
             getattr(cb, "replaces_parameters", False) for cb in callbacks
         )
-        self._finish_layers(params, X, sw, first, replaced, incremental)
+        self._finish_layers(params, data.X, data.sw, first, replaced, incremental)
         self._record_attributes(params, stopper)
         if (
             not incremental and not state.converged and not (stopper and stopper.stopped)

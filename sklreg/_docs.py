@@ -104,21 +104,7 @@ def _common_params(task_extra=""):
 
 {{FEATURE_DOCS:clipping}}
 
-    early_stopping : bool, default=False
-        Algorithm 7.1 (book 7.8): hold out ``validation_fraction`` of the
-        training data (stratified for classifiers, seeded by
-        ``random_state``), evaluate after every epoch, stop after
-        ``n_iter_no_change`` epochs without improvement and restore the
-        parameters of the best epoch.  Not used by ``partial_fit``.
-
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-
-    scoring : str or callable, default='loss'
-        What early stopping monitors: 'loss' (validation loss, the book's
-        default) or any scikit-learn scorer name / callable
-        ``scorer(estimator, X, y)`` (book 7.8: stop on the true metric while
-        training a surrogate loss).
+{{FEATURE_DOCS:early_stopping}}
 
 {{FEATURE_DOCS:refit,averaging,curriculum}}
 {task_extra}

@@ -136,19 +136,20 @@ def stopping_callbacks(est, early, X_val, Y_val, sw_val, y_val, incremental, sco
     stopper = EarlyStopping(val_loss, val_score, est.tol, est.n_iter_no_change)
     return [stopper], stopper
 
-def record_early_stopping(est, stopper):
+def record_early_stopping(stopper):
+    """The fitted validation attributes (None when there was no validation set)."""
     if stopper is None:
-        est.validation_scores_ = None
-        est.validation_loss_curve_ = None
-        est.best_validation_score_ = None
-        est.best_iteration_ = None
-        est.best_t_ = None
-        return
-    est.validation_scores_ = stopper.scores
-    est.validation_loss_curve_ = stopper.losses
+        return dict.fromkeys((
+            "validation_scores_", "validation_loss_curve_", "best_validation_score_",
+            "best_iteration_", "best_t_",
+        ))
     found = stopper.best_theta is not None
-    est.best_validation_score_ = stopper.best_score if found else None
-    # epochs of this call (1-based), so validation_scores_[best_iteration_ - 1]
-    # is best_validation_score_
-    est.best_iteration_ = stopper.best_iteration - stopper.epoch0 if found else None
-    est.best_t_ = stopper.best_step if found else None
+    return {
+        "validation_scores_": stopper.scores,
+        "validation_loss_curve_": stopper.losses,
+        "best_validation_score_": stopper.best_score if found else None,
+        # epochs of this call (1-based), so validation_scores_[best_iteration_ - 1]
+        # is best_validation_score_
+        "best_iteration_": stopper.best_iteration - stopper.epoch0 if found else None,
+        "best_t_": stopper.best_step if found else None,
+    }

@@ -11,7 +11,6 @@ from numbers import Real
 from types import SimpleNamespace
 
 import numpy as np
-from sklearn.metrics import get_scorer, get_scorer_names
 
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from .features import FEATURES
@@ -21,17 +20,6 @@ from ._validation import (
 )
 
 __all__ = ["validate_mlp_params", "check_full_batch", "hidden_sizes", "MLP_PARAMS"]
-
-
-def _scoring(value):
-    if value == "loss" or callable(value):
-        return value
-    if isinstance(value, str) and value in get_scorer_names():
-        return get_scorer(value)
-    raise param_error(
-        "scoring", "'loss' (validation loss, the default), a scikit-learn scorer name (see "
-        "sklearn.metrics.get_scorer_names()) or a callable scorer(estimator, X, y)", value,
-    )
 
 
 def validate_mlp_params(est):
@@ -62,9 +50,6 @@ def validate_mlp_params(est):
             est.hidden_bias_init,
         )
     check_options("output_bias_init", est.output_bias_init, ["marginal", "zeros"])
-    check_bool("early_stopping", est.early_stopping)
-    check_interval("validation_fraction", est.validation_fraction, 0.0, 1.0, closed="neither")
-    v.scoring = _scoring(est.scoring)
     for feature in FEATURES:  # each feature checks its own parameters
         feature.validate(est)
     check_bool("warm_start", est.warm_start)

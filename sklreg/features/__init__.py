@@ -10,6 +10,7 @@ from ._base import FEATURES, Feature, FitPlan, Param, register
 # the registry: order = order of the contributions in a fit
 from . import norms  # noqa: E402,F401  7.1, 7.2, 7.9
 from . import clipping  # noqa: E402,F401  8.2.4
+from . import stopping  # noqa: E402,F401  7.8, Algorithm 7.1
 from . import pretraining  # noqa: E402,F401  draft 8.7.3
 from . import continuation  # noqa: E402,F401  draft 8.7.5
 from . import averaging  # noqa: E402,F401  8.7.3

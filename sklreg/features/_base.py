@@ -10,7 +10,7 @@ A :class:`Feature` declares
   ``changes_layout`` (adds parameters: warm starts must keep it);
 * what it contributes to a fit through a small set of extension points of
   :class:`FitPlan` (objective terms, gradient and step transforms,
-  callbacks, the epoch sampler) and two
+  callbacks, the epoch sampler), a data phase (:meth:`Feature.prepare`) and two
   outer phases (:meth:`Feature.before_training`, :meth:`Feature.after_training`).
 
 Features see the fit through a :class:`~sklreg._trainer.Trainer`, a narrow
@@ -129,6 +129,9 @@ class Feature:
             first = self.params[0].name
             return [(f"{first}={getattr(est, first)!r}", "turn it off")]
         return []
+
+    def prepare(self, trainer, data):
+        """Change the data of the fit in place (e.g. hold out validation rows)."""
 
     def before_training(self, trainer, data):
         """Outer phase before the main training (e.g. pretraining)."""
