@@ -198,25 +198,61 @@ class RidgeClosedForm(RegressorMixin, MultiOutputMixin, _RidgeBase):
         ``(n_features,)`` for 1-D y only; y of shape (n, 1) keeps its target axis
         (``coef_`` (1, n_features), predictions (n, 1)) like ``LinearRegression``.
     intercept_ : float or ndarray of shape (n_targets,)
+        ``y_mean - x_mean @ w`` (0 without ``fit_intercept``).
     solver_ : str
         'cholesky' or 'svd', the path actually used.
     rank_ : int or None
         Numerical rank of the (weighted, centered) design for 'svd', else None.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Only when X has string feature names.
+
+    See Also
+    --------
+    RidgeClosedFormClassifier : The same solve for classification.
+    LassoBaseline : The L1 penalty instead (book 7.1.2).
+    MLPRegularizedRegressor : Its ``alpha`` is this L2 coefficient.
 
     Notes
     -----
     Sparse X is supported: the p x p Gram matrix is formed densely (intended for
     moderate ``n_features``).  Computation is in float64; coefficients and
     predictions are cast to float32 for float32 X.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklreg import RidgeClosedForm
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [2.0, 1.0]])
+    >>> y = np.array([1.0, 0.0, 1.0, 2.0])
+    >>> ridge = RidgeClosedForm(alpha=0.1).fit(X, y)
+    >>> ridge.coef_.shape, ridge.solver_
+    ((2,), 'cholesky')
+    >>> bool(np.isclose(ridge.intercept_, y.mean() - X.mean(axis=0) @ ridge.coef_))
+    True
     """
 
     @atomic_fit()
     @callback_fit()  # one step: scikit-learn callbacks see one task
     def fit(self, X, y, sample_weight=None):
-        """Fit by the closed form. ``y`` is (n,) or (n, n_targets). Returns self."""
+        """Fit by the closed form (eq 7.17, or the SVD for ``alpha=0``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights ``s_i`` of the samples in the weighted mean loss; None
+            gives every sample weight 1.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
         _ridge_validate_params(self)
         X, y = validate_data(
             self, X, y, accept_sparse=_SPARSE, dtype=_FLOATS, multi_output=True,
@@ -235,7 +271,18 @@ class RidgeClosedForm(RegressorMixin, MultiOutputMixin, _RidgeBase):
         return self
 
     def predict(self, X):
-        """Predict ``X @ coef_.T + intercept_``."""
+        """Predict ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted values, shaped as the ``y`` of ``fit``.
+        """
         return self._linear(X)
 
 
@@ -250,17 +297,38 @@ class RidgeClosedFormClassifier(ClassifierMixin, _RidgeBase):
     Parameters
     ----------
     alpha : float, default=1.0
+        L2 strength, ``>= 0``, as in :class:`RidgeClosedForm`.
     fit_intercept : bool, default=True
+        Fit an unpenalized intercept per column (centered X and targets).
     solver : {'auto', 'cholesky', 'svd'}, default='auto'
         See :class:`RidgeClosedForm`.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        Class labels.
     coef_ : ndarray of shape (1, n_features) if binary else (n_classes, n_features)
+        Weights of the score of each class (one column for binary problems).
     intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts of the scores.
     solver_, rank_, n_features_in_, feature_names_in_
         As in :class:`RidgeClosedForm`.
+
+    See Also
+    --------
+    RidgeClosedForm : The regressor and the solvers.
+    MLPRegularizedClassifier : A network with the same ``alpha``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklreg import RidgeClosedFormClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = RidgeClosedFormClassifier(alpha=1e-2).fit(X, y)
+    >>> clf.coef_.shape
+    (3, 4)
+    >>> clf.decision_function(X[:2]).shape, clf.predict(X[:2]).shape
+    ((2, 3), (2,))
     """
 
     def __sklearn_tags__(self):
@@ -271,7 +339,23 @@ class RidgeClosedFormClassifier(ClassifierMixin, _RidgeBase):
     @atomic_fit()
     @callback_fit()  # one step: scikit-learn callbacks see one task
     def fit(self, X, y, sample_weight=None):
-        """Fit the {-1, +1} indicator targets by ridge regression. Returns self."""
+        """Fit the {-1, +1} indicator targets by ridge regression.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels (binary or multiclass).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights ``s_i`` of the samples in the weighted mean loss; None
+            gives every sample weight 1.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
         _ridge_validate_params(self)
         X, y = validate_data(self, X, y, accept_sparse=_SPARSE, dtype=_FLOATS)
         check_no_missing_labels(y)
@@ -290,12 +374,35 @@ class RidgeClosedFormClassifier(ClassifierMixin, _RidgeBase):
         return self
 
     def decision_function(self, X):
-        """Scores, shape (n_samples,) for binary problems else (n_samples, n_classes)."""
+        """Ridge scores of the classes.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            One column per class, or for binary problems the score of
+            ``classes_[1]`` (positive means that class).
+        """
         scores = self._linear(X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):
-        """Class with the largest score (sign of the score for binary problems)."""
+        """Class with the largest score (sign of the score for binary problems).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
+        """
         scores = self.decision_function(X)
         idx = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[idx]

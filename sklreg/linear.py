@@ -73,6 +73,7 @@ class LassoBaseline(_LinearPredictMixin, RegressorMixin, DocLinkMixin, Persisten
     alpha : float, default=1.0
         L1 strength, ``>= 0``.
     fit_intercept : bool, default=True
+        Fit an unpenalized intercept (centered X and y).
     max_iter : int, default=1000
         Maximum number of sweeps over the features.
     tol : float, default=1e-4
@@ -85,15 +86,35 @@ class LassoBaseline(_LinearPredictMixin, RegressorMixin, DocLinkMixin, Persisten
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,)
+        Weights; exact zeros for the features the L1 penalty removes.
     intercept_ : float
+        ``y_mean - x_mean @ coef_`` (0 without ``fit_intercept``).
     n_iter_ : int
         Sweeps performed.
     solver_ : {'orthogonal', 'cd'}
+        The path used: the one-shot closed form or coordinate descent.
     n_features_in_, feature_names_in_
+        As in scikit-learn.
+
+    See Also
+    --------
+    RidgeClosedForm : The L2 penalty instead (book 7.1.1).
+    MLPRegularizedRegressor : Its ``l1`` is this ``alpha``.
 
     Notes
     -----
     Dense X and 1-D y only; sparse X raises ``TypeError`` (sklearn's message).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklreg import LassoBaseline
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(50, 5))
+    >>> y = 3 * X[:, 0] + 0.1 * rng.normal(size=50)
+    >>> lasso = LassoBaseline(alpha=0.1).fit(X, y)
+    >>> np.flatnonzero(lasso.coef_)  # the other four weights are exactly 0
+    array([0])
     """
 
     _sparse_ok = False
@@ -109,7 +130,23 @@ class LassoBaseline(_LinearPredictMixin, RegressorMixin, DocLinkMixin, Persisten
     @atomic_fit()
     @callback_fit("max_iter")  # scikit-learn callbacks: one subtask per sweep
     def fit(self, X, y, sample_weight=None):
-        """Fit by coordinate descent (or the orthogonal closed form). Returns self."""
+        """Fit by coordinate descent (or the orthogonal closed form).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (dense).
+        y : array-like of shape (n_samples,)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights ``s_i`` of the samples in the weighted mean loss; None
+            gives every sample weight 1.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
         alpha = float(check_interval("alpha", self.alpha, 0.0, None, closed="left"))
         check_bool("fit_intercept", self.fit_intercept)
         check_interval("max_iter", self.max_iter, 1, None, closed="left", integer=True)
@@ -181,5 +218,16 @@ class LassoBaseline(_LinearPredictMixin, RegressorMixin, DocLinkMixin, Persisten
         return w, self.max_iter
 
     def predict(self, X):
-        """Predict ``X @ coef_ + intercept_``."""
+        """Predict ``X @ coef_ + intercept_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input samples (dense).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted values.
+        """
         return self._linear(X)
