@@ -177,12 +177,14 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
         self._objective.terms = plan.terms
         trainer.grad_hooks = plan.grad_hooks
         trainer.step_hooks = plan.every_phase_step_hooks
+        trainer.batch_size_schedule = plan.batch_size_schedule
         callbacks = plan.pre_callbacks + plan.callbacks
         state = self._train_phase(
             params, data.X, data.Y, data.sw, callbacks, trainer.step_hooks + plan.step_hooks,
             1 if incremental else self.max_iter,
             keep_state=incremental and hasattr(self, "optimizer_") and not first,
             sampler=plan.sampler, start_is_model=not first, grad_hooks=plan.grad_hooks,
+            batch_size_schedule=plan.batch_size_schedule,
         )
         stopper = trainer.stopper  # the stopping rule (Algorithm 7.1) or None
         for feature in FEATURES:  # outer phases after training (Algorithms 7.2/7.3)
@@ -213,6 +215,7 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
     def _train_phase(
         self, params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=False,
         sampler=None, max_steps=None, start_is_model=None, grad_hooks=(),
+        batch_size_schedule=None,
     ):
         """Run the training loop once on (X, Y, sw), continuing the epoch and
         update counters (``n_iter_`` counts the epochs of the current call).
@@ -229,7 +232,9 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
         n = X.shape[0]
         batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         if not keep_state:
-            self.lr_schedule_ = params.schedule.start(-(-n // batch_size), self.max_iter)
+            steps = -(-n // batch_size) if batch_size_schedule is None else (
+                batch_size_schedule.steps_per_epoch(n, self._epochs, self.max_iter))
+            self.lr_schedule_ = params.schedule.start(steps, self.max_iter)
         problem = MinibatchProblem(
             objective=self._objective,
             optimizer=self.optimizer_,
@@ -244,6 +249,7 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
             callbacks=callbacks,
             verbose=self.verbose,
             sampler=sampler,
+            batch_size_schedule=batch_size_schedule,
             max_steps=max_steps,
         )
         Y, problem.batch_hooks = self._batch_setup(params, X, Y, problem.noise_rng)

@@ -87,6 +87,9 @@ class FitPlan:
     callbacks: list = field(default_factory=list)
     step_hooks: list = field(default_factory=list)
     sampler: Any = None
+    #: every phase: ``schedule(epoch) -> minibatch size`` (+ ``steps_per_epoch``,
+    #: see :class:`sklreg.features.batch_growth.GrowingBatchSize`; book 8.3.1)
+    batch_size_schedule: Any = None
 
     @property
     def every_phase_step_hooks(self):
