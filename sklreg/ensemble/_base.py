@@ -199,8 +199,9 @@ class _BaseBagging(DocLinkMixin, PersistenceMixin, CallbackSupport, BaseEstimato
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Sparse input only if the estimator accepts it.
-        y : array-like of shape (n_samples,) (or (n_samples, n_outputs) for a
-            multi-output regressor)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or targets ((n_samples, n_outputs) for a
+            multi-output regressor).
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to every member, resampled together with the rows (a row drawn
             twice is fitted twice with its weight).
@@ -211,10 +212,9 @@ class _BaseBagging(DocLinkMixin, PersistenceMixin, CallbackSupport, BaseEstimato
 
         Returns
         -------
-        self
-
-        If fit raises, the estimator is left as it was (unfitted, or the previous
-        model after a failed refit).
+        self : object
+            The fitted ensemble.  If fit raises, the estimator is left as it
+            was (unfitted, or the previous model after a failed refit).
         """
         self._check_params()
         template = self._template()
@@ -361,6 +361,7 @@ _ATTRS_DOC = """
         Row indices each member was trained on (with repeats when
         ``bootstrap=True``).  The out-of-bag rows are the complement.
 {extra}    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Only when X has string feature names.
 """

@@ -53,12 +53,32 @@ class BaggingNetClassifier(ClassifierMixin, _BaseBagging):
 """
         + _ATTRS_DOC.format(
             extra="""    classes_ : ndarray of shape (n_classes,)
+        Class labels.
     oob_score_ : float
         Only with ``oob_score=True``.
     oob_decision_function_ : ndarray of shape (n_samples, n_classes)
         Out-of-bag vote of each training row (NaN for rows no member left out).
 """
         )
+        + """
+    See Also
+    --------
+    BaggingNetRegressor : Bagging of regressors.
+    MLPRegularizedClassifier : The default member.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklreg import BaggingNetClassifier, MLPRegularizedClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> member = MLPRegularizedClassifier(hidden_layer_sizes=(8,), max_iter=10)
+    >>> bag = BaggingNetClassifier(member, n_estimators=3, oob_score=True,
+    ...                            random_state=0).fit(X, y)
+    >>> len(bag.estimators_), bag.predict_proba(X[:2]).shape
+    (3, (2, 3))
+    >>> bool(0.0 <= bag.oob_score_ <= 1.0)
+    True
+"""
     )
 
     def __init__(
@@ -144,15 +164,48 @@ class BaggingNetClassifier(ClassifierMixin, _BaseBagging):
         return self._combine(acc, np.full(X.shape[0], float(len(self.estimators_))), log)
 
     def predict_proba(self, X):
-        """Ensemble class distribution, shape (n_samples, n_classes)."""
+        """Ensemble class distribution (the members' vote, see ``voting``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples (sparse only if the members accept it).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, columns in the order of ``classes_``.
+        """
         return self._vote(X)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba` (computed in log space for 'geometric')."""
+        """Logarithm of :meth:`predict_proba` (computed in log space for 'geometric').
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples (sparse only if the members accept it).
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class.
+        """
         return self._vote(X, log=True)
 
     def predict(self, X):
-        """Class with the largest ensemble probability."""
+        """Class with the largest ensemble probability.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples (sparse only if the members accept it).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
+        """
         proba = self._vote(X)
         return self.classes_[np.argmax(proba, axis=1)]
 

@@ -37,6 +37,22 @@ class BaggingNetRegressor(RegressorMixin, _BaseBagging):
         Out-of-bag prediction of each training row (NaN for rows no member left out).
 """
         )
+        + """
+    See Also
+    --------
+    BaggingNetClassifier : Bagging of classifiers.
+    ensemble_error_decomposition : The book's ensemble error formula, measured.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklreg import BaggingNetRegressor, MLPRegularizedRegressor
+    >>> X, y = make_regression(n_samples=100, n_features=4, noise=1.0, random_state=0)
+    >>> member = MLPRegularizedRegressor(hidden_layer_sizes=(8,), max_iter=10)
+    >>> bag = BaggingNetRegressor(member, n_estimators=3, random_state=0).fit(X, y)
+    >>> len(bag.estimators_), bag.predict(X[:3]).shape
+    (3, (3,))
+"""
     )
 
     @staticmethod
@@ -55,7 +71,18 @@ class BaggingNetRegressor(RegressorMixin, _BaseBagging):
         return np.asarray(est.predict(X), dtype=np.float64)
 
     def predict(self, X):
-        """Mean of the members' predictions."""
+        """Mean of the members' predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples (sparse only if the members accept it).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The average prediction.
+        """
         X = self._predict_input(X)
         return sum(self._member_predict(est, X) for est in self.estimators_) / len(
             self.estimators_
