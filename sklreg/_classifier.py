@@ -31,8 +31,28 @@ from .noise import smooth_labels
 __all__ = ["MLPRegularizedClassifier"]
 
 
+_SEE_ALSO_EXAMPLES = """
+    See Also
+    --------
+    MLPRegularizedRegressor : The same network for regression.
+    BaggingNetClassifier : Bagging of these networks (book 7.11).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklreg import MLPRegularizedClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPRegularizedClassifier(hidden_layer_sizes=(16,), alpha=1e-3, dropout=0.1,
+    ...                                max_iter=20, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array([0, 1, 2])
+    >>> clf.predict_proba(X[:2]).shape, clf.predict(X[:2]).shape
+    ((2, 3), (2,))
+"""
+
+
 class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
-    __doc__ = classifier_doc()
+    __doc__ = classifier_doc() + _SEE_ALSO_EXAMPLES
 
     def __init__(
         self,
@@ -199,7 +219,26 @@ class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
         """One epoch over (X, y), keeping the optimizer state between calls.
 
         ``classes`` (all labels that will ever appear) is required on the first
-        call.  As in scikit-learn, ``early_stopping=True`` is refused.
+        call.  As in scikit-learn, ``early_stopping=True`` is refused, and only
+        the first-order (minibatch) optimizers have ``partial_fit``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels (a label-indicator matrix for multilabel targets).
+        classes : array-like of shape (n_classes,), default=None
+            All the labels, required on the first call; later calls may
+            repeat the same labels or omit them.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples: each minibatch objective is the weighted
+            mean of the per-sample losses.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
         """
         if not hasattr(self, "_theta"):
             if classes is None:
@@ -353,9 +392,18 @@ class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
         return "softmax" if self._softmax else "logistic"
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, n_classes).
+        """Class probabilities.
 
-        For multilabel targets, the independent per-label probabilities.
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, columns in the order of ``classes_``;
+            for multilabel targets, the independent per-label probabilities.
         """
         p = self._forward(X)
         if self._softmax or self._multilabel:
@@ -364,12 +412,35 @@ class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
         return np.column_stack([1.0 - p, p])
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class (``-inf`` where it is 0).
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """Most probable class (or label set for multilabel targets)."""
+        """Most probable class (or label set for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Predicted class labels (a label-indicator matrix for multilabel
+            targets).
+        """
         p = self._forward(X)
         return self._label_binarizer.inverse_transform(p)
 

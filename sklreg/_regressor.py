@@ -22,8 +22,29 @@ from .losses import SquaredError
 __all__ = ["MLPRegularizedRegressor"]
 
 
+_SEE_ALSO_EXAMPLES = """
+    See Also
+    --------
+    MLPRegularizedClassifier : The same network for classification.
+    BaggingNetRegressor : Bagging of these networks (book 7.11).
+    RidgeClosedForm : The closed-form linear model with the same ``alpha``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklreg import MLPRegularizedRegressor
+    >>> X, y = make_regression(n_samples=100, n_features=4, noise=1.0, random_state=0)
+    >>> reg = MLPRegularizedRegressor(hidden_layer_sizes=(16,), alpha=1e-3,
+    ...                               optimizer="lbfgs", max_iter=20, random_state=0)
+    >>> reg.fit(X, y).predict(X[:3]).shape
+    (3,)
+    >>> [w.shape for w in reg.coefs_]
+    [(4, 16), (16, 1)]
+"""
+
+
 class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _BaseMLP):
-    __doc__ = regressor_doc()
+    __doc__ = regressor_doc() + _SEE_ALSO_EXAMPLES
 
     def __init__(
         self,
@@ -188,7 +209,26 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
 
     @partial_fit_if(partial_fit_available)
     def partial_fit(self, X, y, sample_weight=None):
-        """One epoch over (X, y), keeping the optimizer state between calls."""
+        """One epoch over (X, y), keeping the optimizer state between calls.
+
+        As in scikit-learn, ``early_stopping=True`` is refused, and only the
+        first-order (minibatch) optimizers have ``partial_fit``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples: each minibatch objective is the weighted
+            mean of the per-sample losses.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _check_extra_params(self):
@@ -265,9 +305,18 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
         return np.log(np.maximum(mean, floor))
 
     def predict(self, X):
-        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs).
+        """Predicted targets.
 
-        With ``loss='poisson'`` the predicted means ``exp(f(x))`` (positive).
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions, shaped as the ``y`` of ``fit``; with
+            ``loss='poisson'`` the predicted means ``exp(f(x))`` (positive).
         """
         p = self._forward(X)
         return p.ravel() if self._y_1d else p
