@@ -23,6 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from ._base_mlp import _BaseMLP
 from ._partial_fit import partial_fit_available, partial_fit_if
 from ._docs import classifier_doc
+from .features.adversarial import split_unlabeled
 from ._links import DocLinkMixin
 from ._validation import check_interval
 from .losses import SigmoidCrossEntropy, SoftmaxCrossEntropy
@@ -268,6 +269,15 @@ class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
             )
             y = y.ravel()
         check_classification_targets(y)
+        # adversarial='virtual' (book 7.6): rows labelled -1 are unlabeled; they get zero
+        # targets here and weight 0 in the supervised loss (_apply_class_weight), and
+        # classes_ excludes -1.  With any other setting -1 is an ordinary label.
+        unlabeled = split_unlabeled(self, y, classes, first)
+        if unlabeled is not None:
+            mask, y_filled = unlabeled  # y_filled: a known label in the unlabeled rows
+            Y = self._encode_targets(y_filled, first, classes)
+            Y[mask] = 0
+            return Y
         if first and classes is not None and y.ndim == 1:
             self._check_labels(unique_labels(y), np.unique(classes))
         if first:
@@ -357,6 +367,10 @@ class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
         return np.log(freq) - np.log1p(-freq)
 
     def _apply_class_weight(self, y, sw, dtype):
+        unlabeled = split_unlabeled(self, y)  # adversarial='virtual': rows labelled -1
+        if unlabeled is not None:  # ... out of the supervised loss (see _encode_targets)
+            sw = np.where(unlabeled[0], 0.0, 1.0 if sw is None else sw).astype(dtype)
+            y = unlabeled[1]  # class weights of the labeled rows ('balanced': their counts)
         if self.class_weight is None:
             return sw
         if self._multilabel:
@@ -371,7 +385,8 @@ class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
                     f"Invalid value for parameter 'class_weight': {bad!r}. Class weights "
                     "must be finite non-negative numbers."
                 )
-        cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        cw = compute_class_weight(self.class_weight, classes=self.classes_,
+                                  y=y if unlabeled is None else y[~unlabeled[0]])
         per_sample = cw[np.searchsorted(self.classes_, y)].astype(dtype)
         weights = per_sample if sw is None else sw * per_sample
         if not weights.sum() > 0:
