@@ -68,15 +68,16 @@ class BaggingNetClassifier(ClassifierMixin, _BaseBagging):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklearn.datasets import load_iris
     >>> from sklreg import BaggingNetClassifier, MLPRegularizedClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> member = MLPRegularizedClassifier(hidden_layer_sizes=(8,), max_iter=10)
-    >>> bag = BaggingNetClassifier(member, n_estimators=3, oob_score=True,
+    >>> bag = BaggingNetClassifier(member, n_estimators=3, voting="geometric",
     ...                            random_state=0).fit(X, y)
     >>> len(bag.estimators_), bag.predict_proba(X[:2]).shape
     (3, (2, 3))
-    >>> bool(0.0 <= bag.oob_score_ <= 1.0)
+    >>> bool(np.allclose(bag.predict_proba(X).sum(axis=1), 1.0))
     True
 """
     )
