@@ -105,10 +105,10 @@ class FullBatchOptimizer(Optimizer):
     Subclasses store their knobs in ``__init__`` (scikit-learn parameter
     protocol), declare their rules in ``_knobs`` and implement
     ``_minimize(oracle, theta, max_iter, callback) -> BatchResult``; they call
-    :meth:`_iterate` once per iteration.
+    :meth:`_iterate` once per iteration.  Every subclass has the knobs below.
 
-    Common knobs (every subclass has them)
-    --------------------------------------
+    Parameters
+    ----------
     gtol : float
         Stop when the largest gradient component ``|g|_inf <= gtol``.
     max_fun : int
