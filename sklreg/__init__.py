@@ -2,7 +2,7 @@
 (Goodfellow, Bengio, Courville), chapters 7 and 8, as scikit-learn estimators.
 """
 
-from . import initializers, optim
+from . import initializers, inspection, optim
 from .ensemble import (
     BaggingNetClassifier,
     BaggingNetRegressor,
@@ -26,5 +26,6 @@ __all__ = [
     "gradient_curvature",
     "hessian_vector_product",
     "initializers",
+    "inspection",
     "optim",
 ]

@@ -40,20 +40,22 @@ __all__ = [
 #: True when scikit-learn has its callback API
 AVAILABLE = CallbackSupportMixin is not None
 
-if AVAILABLE:
-    CallbackSupport = CallbackSupportMixin
-else:
 
-    class CallbackSupport:
-        """Stand-in for ``sklearn.callback.CallbackSupportMixin`` (scikit-learn < 1.9)."""
 
-        def set_callbacks(self, *callbacks):
-            """Needs scikit-learn >= 1.9 (``sklearn.callback``); raises ImportError."""
-            raise ImportError(
-                f"{type(self).__name__}.set_callbacks needs scikit-learn's callback API "
-                f"(sklearn.callback, scikit-learn >= 1.9); scikit-learn {sklearn.__version__} "
-                "is installed. Upgrade with: pip install -U 'scikit-learn>=1.9'."
-            )
+class _StandInCallbackSupport:
+    """Stand-in for ``sklearn.callback.CallbackSupportMixin`` (scikit-learn < 1.9)."""
+
+    def set_callbacks(self, *callbacks):
+        """Needs scikit-learn >= 1.9 (``sklearn.callback``); raises ImportError."""
+        raise ImportError(
+            f"{type(self).__name__}.set_callbacks needs scikit-learn's callback API "
+            f"(sklearn.callback, scikit-learn >= 1.9); scikit-learn {sklearn.__version__} "
+            "is installed. Upgrade with: pip install -U 'scikit-learn>=1.9'."
+        )
+
+
+#: the mixin of every sklreg estimator: ``set_callbacks(*callbacks)``
+CallbackSupport = CallbackSupportMixin if AVAILABLE else _StandInCallbackSupport
 
 
 #: (estimator, context, X, y, metadata) of the callback task in progress
