@@ -27,6 +27,7 @@ from ._rng import make_rng
 from ._trainer import FitData, Trainer, helper_spec
 from .features import FEATURES, FitPlan
 from .features.curriculum import check_difficulty
+from .features.multitask import split_missing_labels
 from ._params import check_full_batch, validate_mlp_params
 from ._history import CallbackSupport, fit_call
 from ._persistence import PersistenceMixin
@@ -133,12 +134,15 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
         self._check_extra_params()
         check_full_batch(self, params.optimizer)
         first = not hasattr(self, "_theta") or not (incremental or self.warm_start)
+        y, missing = split_missing_labels(self, y, first)  # multi-task: NaN = no label (7.7)
         X, y = validate_data(
             self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, multi_output=True,
             y_numeric=not is_classifier(self), reset=first,
         )
         if not is_classifier(self):  # y_numeric turned None into NaN after the check
             assert_all_finite(y, input_name="y")
+        if missing is not None:
+            y = np.where(missing, np.nan, y)
         if sp.issparse(X) and X.format == "csc":
             X = X.tocsr()  # row slicing for minibatches
         dtype = X.dtype if first else self._theta.dtype
@@ -376,7 +380,9 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
         if params.layers.batch_norm and replaced:
             recalibrate_batch_norm(network, self._theta, X, sw)
         cfg = params.layers
-        if not incremental or any(cfg.activity_l1) or any(cfg.activity_kl):
+        if not incremental or any(cfg.activity_l1) or any(cfg.activity_kl) or any(
+            cfg.activity_student_t
+        ):
             # one inference pass: skipped by a plain partial_fit (~15% of its cost)
             if X.shape[0] > ZERO_FRACTION_ROWS:  # a fixed-size seeded sample
                 rows = np.sort(self._rng.choice(X.shape[0], ZERO_FRACTION_ROWS, replace=False))

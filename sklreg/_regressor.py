@@ -17,6 +17,7 @@ from ._partial_fit import partial_fit_available, partial_fit_if
 from ._docs import regressor_doc
 from ._links import DocLinkMixin
 from ._validation import check_options
+from .features.multitask import present_mean, score_missing
 from .losses import SquaredError
 
 __all__ = ["MLPRegularizedRegressor"]
@@ -244,7 +245,7 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
                 "regression (loss='poisson'). Use loss='squared_error' for real-valued "
                 "targets."
             )
-        if require_positive_sum and not np.sum(Y) > 0:
+        if require_positive_sum and not np.nansum(Y) > 0:  # (NaN: missing label, 7.7)
             raise ValueError(
                 f"Sum of {name} is not strictly positive which is necessary for Poisson "
                 "regression (loss='poisson')."
@@ -298,6 +299,8 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
         """The output that fits the (weighted) mean of the targets (8.4): the
         mean itself (identity output), its log (Poisson, exp output)."""
         mean = Y.mean(axis=0) if sw is None else (sw / sw.sum()) @ Y
+        if np.isnan(mean).any():  # missing labels (multi-task, 7.7): the labelled entries
+            mean = present_mean(Y, sw)
         if self.loss != "poisson":
             return mean
         # an all-zero output column would want log(0) = -inf: floor it
@@ -320,6 +323,29 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
         """
         p = self._forward(X)
         return p.ravel() if self._y_1d else p
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of the predictions.
+
+        As ``RegressorMixin.score`` (uniform average over outputs); with
+        missing labels (NaN in ``y`` of a multi-task model, book 7.7) the mean
+        over tasks of each task's R^2 on its labelled rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets (NaN: missing label, multi-task models only).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` with respect to ``y``.
+        """
+        return score_missing(self, X, y, sample_weight, super().score)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,6 +11,13 @@
   (weighted) average activation of unit ``j`` on the minibatch and ``rho`` the
   ``sparsity_target`` (Lee et al. 2008; Goodfellow et al. 2009).  Only for
   logistic units, whose activations lie in (0, 1).
+* ``activity_student_t``: ``Omega(h) = sum_i a_i sum_j log(1 + h_ij^2)``, the
+  negative log of a Student-t-like prior on each activation (Olshausen &
+  Field 1996; Bergstra 2011), averaged over the examples like the L1 norm.
+  Its gradient ``2 h / (1 + h^2)`` grows like the L1 subgradient near zero
+  but fades for large ``|h|``: it pushes the small activations toward zero
+  and leaves the large ones alone, so representations become heavy-tailed
+  (many near-zero values, a few large ones) rather than uniformly shrunk.
 
 :class:`ActivityPenalty` is an identity layer placed right after a hidden
 activation: forward adds the penalty's value to ``ctx.extra_loss`` (which
@@ -28,7 +35,7 @@ __all__ = ["ActivityPenalty", "hidden_zero_fractions"]
 
 
 class ActivityPenalty(Layer):
-    """Identity layer carrying an L1 and/or KL sparsity penalty on its input.
+    """Identity layer carrying L1, KL and/or Student-t sparsity penalties on its input.
 
     Parameters
     ----------
@@ -38,12 +45,17 @@ class ActivityPenalty(Layer):
         Coefficient of the KL penalty toward ``target``.
     target : float in (0, 1)
         Target average activation ``rho`` of the KL penalty.
+    student_t : float
+        Coefficient of the Student-t penalty ``sum_j log(1 + h_j^2)``.
     """
 
-    def __init__(self, l1=0.0, kl=0.0, target=0.05):
+    student_t = 0.0  # (pickles of earlier versions)
+
+    def __init__(self, l1=0.0, kl=0.0, target=0.05, student_t=0.0):
         self.l1 = float(l1)
         self.kl = float(kl)
         self.target = float(target)
+        self.student_t = float(student_t)
 
     @staticmethod
     def _mean(h, w):
@@ -63,6 +75,8 @@ class ActivityPenalty(Layer):
             v += self.kl * float(
                 np.sum(r * np.log(r / q) + (1.0 - r) * np.log((1.0 - r) / (1.0 - q)))
             )
+        if self.student_t:
+            v += self.student_t * float(np.sum(self._mean(np.log1p(h * h), w)))
         return v
 
     def forward(self, P, h, ctx):
@@ -85,6 +99,13 @@ class ActivityPenalty(Layer):
             r, q = self.target, self._rho_hat(h, w)
             d = self.kl * (-r / q + (1.0 - r) / (1.0 - q))
             dy += a * d
+        if self.student_t:  # d/dh log(1 + h^2) = 2 h / (1 + h^2)
+            g = np.multiply(h, h, out=_buffer(self, "_st", h.shape, h.dtype, ctx))
+            g += 1.0
+            np.divide(h, g, out=g)
+            g *= a
+            g *= 2.0 * self.student_t
+            dy += g
         return dy
 
 

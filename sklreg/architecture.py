@@ -1,5 +1,5 @@
 """Designing models to aid optimization (draft 8.7.4): skip connections and
-auxiliary output heads.
+auxiliary output heads; and multi-task heads above a shared trunk (book 7.7).
 
 Both keep the network a flat list of layers (so every traversal of
 ``network.layers`` -- batch-norm statistics, activation monitors, Hessian
@@ -19,16 +19,31 @@ products -- keeps working):
 Head parameters have the role ``'aux'``: they sit after the biases in the flat
 vector and are not touched by the norm penalties or constraints (which act on
 the main network's weights).
+
+Multi-task learning (book 7.7, Fig. 7.2) replaces the output layer by one
+head per task (:class:`TaskHeads`, the network's output block): the first
+head layer reads the shared trunk and is an ordinary dense layer into the
+concatenated heads' units; every deeper head layer is one
+:class:`BlockDense` -- a block-diagonal map, task ``t``'s units reading only
+task ``t``'s units -- computed for all tasks at once by batched products.
+Head weights are ordinary ``'weight'`` parameters (penalized, constrained),
+stored as ``(fan_in, n_tasks * fan_out)`` matrices whose column block ``t``
+is task ``t``'s ``(fan_in, fan_out)`` matrix: column ``j`` is still the
+incoming weight vector of unit ``j`` (max-norm per unit, initializers).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ._layout import ParamSpec
-from .network import Dense, Layer, _buffer
+from .network import ActivationLayer, Dense, Layer, _buffer
+from .noise import PerturbedDense
 
-__all__ = ["SkipStart", "SkipEnd", "AuxiliaryHead"]
+__all__ = ["SkipStart", "SkipEnd", "AuxiliaryHead", "BlockDense", "PerturbedBlockDense",
+           "TaskHeads"]
 
 
 class SkipStart(Layer):
@@ -126,3 +141,99 @@ class AuxiliaryHead(Layer):
         if dense is None:
             dense = self._dense_layer = Dense(self.fan_in, self.n_outputs)
         return dense
+
+
+class BlockDense(Dense):
+    """Block-diagonal affine map of ``n_tasks`` task heads (book 7.7).
+
+    Input ``(n, n_tasks * fan_in)`` (task ``t``'s units in columns
+    ``t*fan_in:(t+1)*fan_in``), output ``(n, n_tasks * fan_out)``;
+    ``y_t = x_t W_t + b_t``.  ``W`` is stored as ``(fan_in, n_tasks * fan_out)``
+    with ``W_t = W[:, t*fan_out:(t+1)*fan_out]``: the three products of
+    :class:`~sklreg.network.Dense` become batched matrix products over the
+    tasks (no loop), so forward, backward and the R-operator are inherited.
+    """
+
+    def __init__(self, n_tasks, fan_in, fan_out):
+        super().__init__(fan_in, n_tasks * fan_out)
+        self.groups = int(n_tasks)
+
+    @property
+    def n_in(self):
+        return self.groups * self.fan_in
+
+    def _blocks(self, a, width):
+        """``(n, groups * width)`` -> ``(groups, n, width)`` view."""
+        return a.reshape(a.shape[0], self.groups, width).transpose(1, 0, 2)
+
+    def _w3(self, W):
+        """``(fan_in, groups * fo)`` -> ``(groups, fan_in, fo)`` view."""
+        return W.reshape(W.shape[0], self.groups, -1).transpose(1, 0, 2)
+
+    def _xw(self, x, W, out=None):
+        fo = W.shape[1] // self.groups
+        if out is None:
+            out = np.empty((x.shape[0], W.shape[1]), dtype=np.result_type(x, W))
+        np.matmul(self._blocks(x, W.shape[0]), self._w3(W), out=self._blocks(out, fo))
+        return out
+
+    def _xt_dy(self, x, dy, out=None):
+        fi, fo = self.fan_in, dy.shape[1] // self.groups
+        if out is None:
+            out = np.empty((fi, dy.shape[1]), dtype=np.result_type(x, dy))
+        np.matmul(self._blocks(x, fi).transpose(0, 2, 1), self._blocks(dy, fo),
+                  out=self._w3(out))
+        return out
+
+    def _dy_wt(self, dy, W, out=None):
+        fo = W.shape[1] // self.groups
+        if out is None:
+            out = np.empty((dy.shape[0], self.n_in), dtype=np.result_type(dy, W))
+        np.matmul(self._blocks(dy, fo), self._w3(W).transpose(0, 2, 1),
+                  out=self._blocks(out, W.shape[0]))
+        return out
+
+
+class PerturbedBlockDense(PerturbedDense, BlockDense):
+    """:class:`BlockDense` with weight noise / DropConnect (book 7.5, 7.12),
+    per minibatch or per example, as :class:`~sklreg.noise.PerturbedDense`."""
+
+    def __init__(self, n_tasks, fan_in, fan_out, weight_noise=0.0, drop=0.0,
+                 per_example=False):
+        BlockDense.__init__(self, n_tasks, fan_in, fan_out)
+        self.weight_noise = float(weight_noise)
+        self.drop = float(drop)
+        self.per_example = bool(per_example)
+
+
+@dataclass(frozen=True)
+class TaskHeads:
+    """Output block of multi-task learning (book 7.7, Fig. 7.2).
+
+    Above the shared trunk (``hidden_layer_sizes``) every output ``t`` (task)
+    gets its own head ``Dense(trunk -> h_1) -> act -> ... -> Dense(h_k -> 1)``
+    with ``sizes = (h_1, ..., h_k)``; the heads of one depth are one layer:
+    a dense map into the concatenated units for the first (it reads the
+    shared trunk), a :class:`BlockDense` for the others.  Weight noise applies
+    to every head layer; DropConnect to the first (the weights reading the
+    trunk's last hidden layer), like the plain output layer.  The heads'
+    hidden layers have no dropout, noise, batch norm or activity penalty
+    (those act on the trunk's layers).
+    """
+
+    sizes: tuple
+
+    def layers(self, plan, i, fan_in, n_outputs, activation):
+        """The layers replacing the output layer ``i`` (see
+        :func:`sklreg.network.build_network`)."""
+        t = int(n_outputs)
+        widths = [*self.sizes, 1]
+        layers = plan.dense_block(i, fan_in, t * widths[0], hidden=False)
+        noise, per_example = plan.weight_noise, plan.weight_noise_sampling == "example"
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers.append(ActivationLayer(activation))
+            if noise:
+                layers.append(PerturbedBlockDense(t, a, b, noise, 0.0, per_example))
+            else:
+                layers.append(BlockDense(t, a, b))
+        return layers

@@ -12,8 +12,16 @@ the stack is::
     Dense | PerturbedDense  [BatchNorm]  activation
     [ActivityPenalty] [hidden noise] [Dropout]          (hidden layers)
 
-With every regularizer off the plan adds nothing: the network is exactly
-``Dense -> activation -> ... -> Dense``.
+and the output layer, or the ``output_block`` replacing it (multi-task heads,
+book 7.7).  With every regularizer off the plan adds nothing: the network is
+exactly ``Dense -> activation -> ... -> Dense``.
+
+**Features' layer options.**  A registered feature
+(:mod:`sklreg.features`) with a method ``layer_options(est, hidden) -> dict``
+sets fields of the :class:`LayerConfig` from its own parameters (validated
+there, naming them): Student-t sparsity (``activity_student_t``),
+per-example weight noise (``weight_noise_sampling``), multi-task heads
+(``output_block``).
 """
 
 from __future__ import annotations
@@ -67,6 +75,11 @@ class LayerConfig:
     activity_l1: tuple = ()
     activity_kl: tuple = ()
     sparsity_target: float = 0.05
+    activity_student_t: tuple = ()  # book 7.10 (features/student_t.py)
+    weight_noise_sampling: str = "batch"  # 'example': book 7.5/7.12 (features/per_example.py)
+    #: replaces the output layer (``layers(plan, i, fan_in, n_outputs, activation)``;
+    #: multi-task heads, features/multitask.py); must compare equal when unchanged
+    output_block: object = None
     skip_connections: bool = False
     auxiliary_weight: float = 0.0  # > 0: auxiliary heads (draft 8.7.4)
     aux_loss: object = field(default=None, compare=False)  # set when the network is built
@@ -82,8 +95,8 @@ class LayerConfig:
         return not (
             self.input_noise or any(self.hidden_noise) or self.weight_noise
             or self.has_dropout or self.batch_norm
-            or any(self.activity_l1) or any(self.activity_kl)
-            or self.skip_connections or self.auxiliary_weight
+            or any(self.activity_l1) or any(self.activity_kl) or any(self.activity_student_t)
+            or self.skip_connections or self.auxiliary_weight or self.output_block is not None
         )
 
     def _dropconnect(self):
@@ -102,7 +115,8 @@ class LayerConfig:
         if self._dropconnect():
             drop = self.input_dropout if i == 0 else self.dropout[i - 1]
         if self.weight_noise or drop:
-            dense = PerturbedDense(fan_in, fan_out, self.weight_noise, drop)
+            dense = PerturbedDense(fan_in, fan_out, self.weight_noise, drop,
+                                   self.weight_noise_sampling == "example")
         else:
             dense = Dense(fan_in, fan_out)
         layers.append(dense)
@@ -116,10 +130,11 @@ class LayerConfig:
     def hidden_block(self, i):
         """Layers after the activation of hidden layer ``i``."""
         layers = []
-        if self.activity_l1[i] or self.activity_kl[i]:
-            layers.append(
-                ActivityPenalty(self.activity_l1[i], self.activity_kl[i], self.sparsity_target)
-            )
+        student_t = self.activity_student_t[i] if self.activity_student_t else 0.0
+        if self.activity_l1[i] or self.activity_kl[i] or student_t:
+            layers.append(ActivityPenalty(
+                self.activity_l1[i], self.activity_kl[i], self.sparsity_target, student_t
+            ))
         if self.hidden_noise[i]:
             layers.append(GaussianNoise(self.hidden_noise[i], self.hidden_noise_type))
         if self.dropout[i] and not self._dropconnect():
@@ -211,6 +226,7 @@ def validate_layer_params(est, hidden, activation):
         auxiliary_weight=(
             float(get("auxiliary_weight", 0.3)) if get("auxiliary_heads", False) else 0.0
         ),
+        **_feature_layer_options(est, hidden),
     )
     if any(cfg.activity_kl) and not isinstance(activation, Logistic):
         raise ValueError(
@@ -232,6 +248,18 @@ def validate_layer_params(est, hidden, activation):
             "got batch_size=1."
         )
     return cfg
+
+
+def _feature_layer_options(est, hidden):
+    """LayerConfig fields set by the registered features (``layer_options``)."""
+    from .features import FEATURES  # (the features import this module's neighbours)
+
+    options = {}
+    for feature in FEATURES:
+        layer_options = getattr(feature, "layer_options", None)
+        if layer_options is not None:
+            options.update(layer_options(est, tuple(hidden)))
+    return options
 
 
 def validate_inference_params(est):
@@ -284,6 +312,13 @@ def rebuild_network(network, old, cfg, layer_sizes, activation, loss):
                 f"{param} changed since the previous fit; with warm_start=True or "
                 "partial_fit the architecture must stay the same."
             )
+    if old is not None and old.output_block != cfg.output_block:
+        was, now = (getattr(c.output_block, "sizes", ()) for c in (old, cfg))
+        raise ValueError(
+            f"task_hidden_layer_sizes changed since the previous fit (task heads {was} -> "
+            f"{now}); with warm_start=True or partial_fit the architecture (the task "
+            "structure) must stay the same. Refit from scratch (warm_start=False)."
+        )
     new = build_network(layer_sizes, activation, cfg.plan(loss))
     old_bn = [layer for layer in network.layers if isinstance(layer, BatchNorm)]
     new_bn = [layer for layer in new.layers if isinstance(layer, BatchNorm)]

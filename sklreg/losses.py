@@ -15,6 +15,21 @@ negative log-likelihood up to a constant), ``-sum_k y_ik log p_ik`` (softmax),
 ``-sum_k [y log p + (1-y) log(1-p)]`` (sigmoid units),
 ``sum_k [y log(y / p) - y + p]`` with ``p = exp(z)`` (half the Poisson
 deviance, as scikit-learn's ``MLPRegressor(loss='poisson')``).
+
+**Tasks (multi-task learning, book 7.7).**  The losses with independent
+outputs (squared error, Poisson, sigmoid units) can treat every output
+column ``j`` as a task (:meth:`Loss.set_tasks`, done by the multi-task
+feature): with ``task_weights`` ``c_j`` and, when ``missing`` is on, NaN
+targets meaning "label missing", the data term becomes
+
+    sum_j c_j * (sum_i w_i m_ij L_ij) / (sum_i w_i m_ij)
+
+(``m_ij = 0`` for a missing label, 1 otherwise; a task without a label in
+the batch contributes 0): each task's loss is the weighted mean of its
+per-entry losses over the rows where it has a label, normalized by its
+*own* weighted count of present labels, times its weight.  Missing entries
+add 0 to the value and the gradient.  Without missing labels and with unit
+weights this is exactly the plain data term.
 """
 
 from __future__ import annotations
@@ -40,7 +55,73 @@ class Loss:
     ``link(z)`` maps pre-activations to predictions in place.
     ``forward_backward(z, Y, w)`` returns the weighted mean loss and overwrites
     ``z`` with ``dJ/dz = w_i (p_i - y_i)`` (``1/n`` instead of ``w_i`` when w is None).
+
+    Losses with independent outputs also define ``entries(z, Y) -> L``
+    (per-entry losses, ``z`` overwritten with ``p - y``) and
+    ``entry_curvature(p)`` (``d^2 L_ij / dz_ij^2``); with them the per-task
+    form of the module docstring is available (:meth:`set_tasks`).
     """
+
+    #: per-task weights ``c_j`` (None: the plain data term), see set_tasks
+    task_weights = None
+    #: NaN targets mean "label missing" (multi-task regression)
+    missing = False
+
+    def set_tasks(self, task_weights=None, missing=False):
+        """Per-task form of the loss (book 7.7; module docstring): weights of
+        the output columns (None and ``missing=False``: the plain loss)."""
+        if (task_weights is not None or missing) and not hasattr(self, "entries"):
+            raise ValueError(
+                f"{type(self).__name__} couples its outputs; per-task losses need "
+                "independent outputs (regression, multilabel classification)."
+            )
+        self.task_weights = None if task_weights is None else np.asarray(task_weights, float)
+        self.missing = bool(missing)
+        self._entry_w = None
+        return self
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def _tasks_on(self):
+        return self.task_weights is not None or self.missing
+
+    def _entry_weights(self, Y, w, n, k, dtype):
+        """``(n, k)`` weights ``c_j w_i m_ij / sum_i w_i m_ij`` and the mask
+        of missing entries (None when none is missing)."""
+        a = np.full((n, 1), 1.0 / n) if w is None else np.asarray(w, float).reshape(n, 1)
+        nan = np.isnan(Y) if self.missing else None
+        if nan is not None and not nan.any():
+            nan = None
+        E = np.broadcast_to(a, (n, k)).copy() if nan is None else np.where(nan, 0.0, a)
+        counts = E.sum(axis=0)
+        c = np.ones(k) if self.task_weights is None else self.task_weights
+        scale = np.divide(c, counts, out=np.zeros(k), where=counts > 0)
+        E *= scale
+        return E.astype(dtype, copy=False), nan
+
+    def _task_forward_backward(self, z, Y, w):
+        n, k = z.shape
+        E, nan = self._entry_weights(Y, w, n, k, z.dtype)
+        if nan is not None:
+            Y = np.where(nan, 0.0, Y).astype(z.dtype, copy=False)
+        L = self.entries(z, Y)  # z <- p - y
+        if nan is not None:
+            L[nan] = 0.0  # (E is 0 there too; this keeps inf * 0 out)
+        z *= E
+        self._entry_w = E  # the curvature of the same batch (output_hvp)
+        return float(np.einsum("ij,ij->", L, E))
+
+    def _task_output_hvp(self, p, rz, w):
+        E = getattr(self, "_entry_w", None)
+        if E is None or E.shape != rz.shape:
+            if self.missing:
+                raise RuntimeError(
+                    "output_hvp of a loss with missing labels needs forward_backward on "
+                    "the same batch first (its mask of missing entries)."
+                )
+            E = self._entry_weights(np.zeros(0), w, *rz.shape, rz.dtype)[0]
+        return self.entry_curvature(p) * rz * E
 
 
     def link(self, z):
@@ -73,13 +154,24 @@ class SquaredError(Loss):
         return z
 
     def forward_backward(self, z, Y, w):
+        if self._tasks_on():
+            return self._task_forward_backward(z, Y, w)
         z -= Y
         loss = 0.5 * _weighted_sum(np.einsum("ij,ij->i", z, z), w)
         self._scale_delta(z, w)
         return loss
 
+    def entries(self, z, Y):
+        z -= Y
+        return 0.5 * z * z
+
+    def entry_curvature(self, p):
+        return 1.0
+
     def output_hvp(self, p, rz, w):
         """A = I (unit-variance Gaussian)."""
+        if self._tasks_on():
+            return self._task_output_hvp(p, rz, w)
         return self._scale_delta(rz.copy(), w)
 
 
@@ -102,18 +194,29 @@ class PoissonDeviance(Loss):
         return np.exp(z, out=z)
 
     def forward_backward(self, z, Y, w):
+        if self._tasks_on():
+            return self._task_forward_backward(z, Y, w)
+        per = self.entries(z, Y)
+        loss = _weighted_sum(per.sum(axis=1), w)
+        self._scale_delta(z, w)
+        return loss
+
+    def entries(self, z, Y):
         with np.errstate(over="ignore"):
             p = np.exp(z)
         per = p - Y * z
         per += xlogy(Y, Y)
         per -= Y
-        loss = _weighted_sum(per.sum(axis=1), w)
         np.subtract(p, Y, out=z)
-        self._scale_delta(z, w)
-        return loss
+        return per
+
+    def entry_curvature(self, p):
+        return p
 
     def output_hvp(self, p, rz, w):
         """A = diag(p) (independent Poisson outputs; Hessian = Fisher for the log link)."""
+        if self._tasks_on():
+            return self._task_output_hvp(p, rz, w)
         return self._scale_delta(p * rz, w)
 
 
@@ -153,15 +256,26 @@ class SigmoidCrossEntropy(Loss):
         return expit(z, out=z)
 
     def forward_backward(self, z, Y, w):
-        # log(1 + exp(z)) - y z, computed stably
-        per = np.logaddexp(0, z)
-        per -= Y * z
+        if self._tasks_on():
+            return self._task_forward_backward(z, Y, w)
+        per = self.entries(z, Y)
         loss = _weighted_sum(per.sum(axis=1), w)
-        expit(z, out=z)
-        z -= Y
         self._scale_delta(z, w)
         return loss
 
+    def entries(self, z, Y):
+        # log(1 + exp(z)) - y z, computed stably
+        per = np.logaddexp(0, z)
+        per -= Y * z
+        expit(z, out=z)
+        z -= Y
+        return per
+
+    def entry_curvature(self, p):
+        return p * (1.0 - p)
+
     def output_hvp(self, p, rz, w):
         """A = diag(p (1 - p)) (independent Bernoulli labels)."""
+        if self._tasks_on():
+            return self._task_output_hvp(p, rz, w)
         return self._scale_delta(p * (1.0 - p) * rz, w)

@@ -144,13 +144,25 @@ class Dense(Layer):
 
     ``train_bias = False`` (set before a batch-norm layer, whose shift replaces
     the bias) keeps ``b`` fixed: its gradient is written as exactly zero.
+
+    The three products of the layer -- ``x W`` (:meth:`_xw`), ``x^T dy``
+    (:meth:`_xt_dy`) and ``dy W^T`` (:meth:`_dy_wt`) -- are methods, so a
+    structured affine map (the block-diagonal task heads of
+    :class:`sklreg.architecture.BlockDense`) inherits forward, backward and
+    the R-operator by overriding them.  ``groups`` is the number of diagonal
+    blocks (1: a full matrix) and ``n_in`` the width of the input.
     """
 
     train_bias = True
+    groups = 1
 
     def __init__(self, fan_in, fan_out):
         self.fan_in = fan_in
         self.fan_out = fan_out
+
+    @property
+    def n_in(self):
+        return self.fan_in
 
     def param_specs(self, index):
         return [
@@ -158,13 +170,33 @@ class Dense(Layer):
             ParamSpec(index, "b", (self.fan_out,), "bias"),
         ]
 
+    # the three products (overridden by structured maps)
+    def _xw(self, x, W, out=None):
+        """``x W`` (into ``out`` when given)."""
+        if sp.issparse(x):
+            if out is None:
+                return np.asarray(x @ W)
+            out[...] = x @ W
+            return out
+        return np.matmul(x, W, out=out)
+
+    def _xt_dy(self, x, dy, out=None):
+        """``x^T dy``, the weight gradient (into ``out`` when given)."""
+        if sp.issparse(x):
+            if out is None:
+                return np.asarray(x.T @ dy)
+            out[...] = x.T @ dy
+            return out
+        return np.matmul(x.T, dy, out=out)
+
+    def _dy_wt(self, dy, W, out=None):
+        """``dy W^T``, the input gradient (into ``out`` when given)."""
+        return np.matmul(dy, W.T, out=out)
+
     def forward(self, P, x, ctx):
         W, b = P
         out = _buffer(self, "_out", (x.shape[0], self.fan_out), W.dtype, ctx)
-        if sp.issparse(x):
-            out[...] = x @ W
-        else:
-            np.matmul(x, W, out=out)
+        self._xw(x, W, out)
         out += b
         if ctx.training:
             self._x = x
@@ -173,28 +205,24 @@ class Dense(Layer):
     def backward(self, P, G, dy, ctx, need_dx):
         W, _ = P
         gW, gb = G
-        x = self._x
-        if sp.issparse(x):
-            gW[...] = x.T @ dy
-        else:
-            np.matmul(x.T, dy, out=gW)
+        self._xt_dy(self._x, dy, gW)
         if self.train_bias:
             column_sums(dy, gb)
         else:
             gb[...] = 0.0
         if not need_dx:
             return None
-        dx = _buffer(self, "_dx", (dy.shape[0], self.fan_in), W.dtype, ctx)
-        return np.matmul(dy, W.T, out=dx)
+        dx = _buffer(self, "_dx", (dy.shape[0], self.n_in), W.dtype, ctx)
+        return self._dy_wt(dy, W, dx)
 
     def r_forward(self, P, V, rx, ctx):
         # R{x W + b} = x V_W + V_b + R{x} W
         W, _ = P
         VW, Vb = V
-        ry = np.asarray(self._x @ VW)
+        ry = self._xw(self._x, VW)
         ry += Vb  # b enters the output even when it is not trained
         if rx is not None:
-            ry += rx @ W
+            ry += self._xw(rx, W)
         self._rx = rx
         return ry
 
@@ -203,18 +231,18 @@ class Dense(Layer):
         W, _ = P
         VW, _ = V
         gW, gb = G
-        gW[...] = self._x.T @ rdy
+        self._xt_dy(self._x, rdy, gW)
         if self._rx is not None:
-            gW += self._rx.T @ dy
+            gW += self._xt_dy(self._rx, dy)
         if self.train_bias:
             np.sum(rdy, axis=0, out=gb)
         else:
             gb[...] = 0.0
         if not need_dx:
             return None, None
-        rdx = rdy @ W.T
-        rdx += dy @ VW.T
-        return dy @ W.T, rdx
+        rdx = self._dy_wt(rdy, W)
+        rdx += self._dy_wt(dy, VW)
+        return self._dy_wt(dy, W), rdx
 
 
 class ActivationLayer(Layer):
@@ -353,14 +381,26 @@ def build_network(layer_sizes, activation, plan=None):
     (``plan.hidden_block(i)``: activity penalty, hidden noise, dropout), and
     the draft-8.7.4 additions around hidden block ``i`` (``plan.skip_start`` /
     ``plan.block_end``: skip connection, auxiliary head).
+
+    **Output block.**  When ``plan.output_block`` is not None it replaces the
+    output layer (weight layer ``n_hidden``): its
+    ``layers(plan, i, fan_in, n_outputs, activation)`` returns the layers
+    mapping the last hidden layer (width ``fan_in``) to the ``n_outputs`` raw
+    outputs -- e.g. one head per task above a shared trunk (multi-task
+    learning, book 7.7, :class:`sklreg.architecture.TaskHeads`).  It may call
+    ``plan.dense_block`` for its first layer, so input noise/dropout, weight
+    noise and DropConnect apply to it as to the plain output layer.
     """
     layers = []
     n_hidden = len(layer_sizes) - 2
+    block = getattr(plan, "output_block", None)
     for i in range(len(layer_sizes) - 1):
         skip = plan.skip_start(i, layer_sizes) if plan is not None else None
         if skip is not None:
             layers.append(skip)
-        if plan is None:
+        if block is not None and i == n_hidden:
+            layers.extend(block.layers(plan, i, layer_sizes[i], layer_sizes[i + 1], activation))
+        elif plan is None:
             layers.append(Dense(layer_sizes[i], layer_sizes[i + 1]))
         else:
             layers.extend(plan.dense_block(i, layer_sizes[i], layer_sizes[i + 1], i < n_hidden))

@@ -17,10 +17,14 @@ deterministic and row-independent.  Noise is drawn from ``ctx.rng`` (seeded
 from the estimator's ``random_state``) into per-layer buffers reused from
 batch to batch, in the dtype of the data (float32 stays float32).
 
-Weight noise and DropConnect masks are drawn **once per minibatch** (one
-perturbed weight matrix shared by the rows of the batch), not per example as
-in the book: per-example perturbations cost a ``fan_in x fan_out`` matrix per
-example.  The weights of *every* dense layer are perturbed (biases are not);
+Weight noise and DropConnect masks are drawn **once per minibatch** by
+default (``weight_noise_sampling='batch'``: one perturbed weight matrix shared
+by the rows of the batch), or **once per example** as in the book
+(``weight_noise_sampling='example'``: row ``i`` gets its own
+``W~_i = (W + s E_i) * M_i``, ``y_i = x_i W~_i + b``), which keeps a
+``batch x fan_in x fan_out`` array of perturbed weights (two with DropConnect)
+per layer; fits needing more than :data:`PER_EXAMPLE_MAX_BYTES` for them are
+refused.  The weights of *every* dense layer are perturbed (biases are not);
 the gradient is taken at the perturbed weights, as the book's
 ``J~_W = E[(y^_{eps_W}(x) - y)^2]`` prescribes.
 """
@@ -30,9 +34,37 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .network import Dense, Layer, _buffer
+from .network import Dense, Layer, _buffer, column_sums
 
-__all__ = ["GaussianNoise", "PerturbedDense", "smooth_labels", "AugmentHook", "scaled_mask"]
+__all__ = [
+    "GaussianNoise", "PerturbedDense", "smooth_labels", "AugmentHook", "scaled_mask",
+    "PER_EXAMPLE_MAX_BYTES", "per_example_bytes", "check_per_example_memory",
+]
+
+#: memory bound (bytes) of the per-example perturbed weights of a minibatch
+#: (``weight_noise_sampling='example'``): fits above it are refused with a
+#: message naming ``batch_size``.  Read at every check, so it can be raised.
+PER_EXAMPLE_MAX_BYTES = 256 * 2**20
+
+
+def per_example_bytes(batch, n_weights, itemsize, masked):
+    """Bytes of one layer's per-example buffers: the perturbed weights of every
+    row, and the DropConnect masks when ``masked``."""
+    return int(batch) * int(n_weights) * int(itemsize) * (2 if masked else 1)
+
+
+def check_per_example_memory(nbytes, batch, where="this network"):
+    """Refuse per-example perturbations needing more than PER_EXAMPLE_MAX_BYTES."""
+    limit = PER_EXAMPLE_MAX_BYTES
+    if nbytes > limit:
+        raise ValueError(
+            f"weight_noise_sampling='example' draws one perturbed weight matrix per row: "
+            f"a batch of {batch} rows needs {nbytes / 2**20:.0f} MiB for {where}, above the "
+            f"bound sklreg.noise.PER_EXAMPLE_MAX_BYTES = {limit / 2**20:.0f} MiB "
+            "(memory ~ batch_size x fan_in x fan_out per layer, twice that with "
+            "DropConnect). Lower batch_size, use narrower layers, or "
+            "weight_noise_sampling='batch' (one perturbation per minibatch)."
+        )
 
 
 def scaled_mask(rng, out, keep):
@@ -97,25 +129,36 @@ class PerturbedDense(Dense):
     ``y = x W~ + b`` with ``W~ = (W + s E) * M``: ``E ~ N(0, 1)`` per weight
     (``s = weight_noise``) and ``M`` an inverted DropConnect mask (each weight
     kept with probability ``1 - drop`` and scaled by ``1 / (1 - drop)``), both
-    resampled at every forward pass in training (one draw per minibatch).
-    Gradients: ``dW = (x^T dy) * M`` and ``dx = dy W~^T``, i.e. taken at the
-    perturbed weights.  Inference uses ``W`` itself (the weight-scaling rule,
-    exact in expectation since ``E[W~] = W``); Monte Carlo dropout inference
-    (``ctx.dropout_sampling``) samples DropConnect masks, one per pass.
+    resampled at every forward pass in training: one draw per minibatch, or
+    with ``per_example=True`` one per row (``y_i = x_i W~_i + b``, book 7.5
+    and 7.12), computed as one batched product over the rows.
+    Gradients, taken at the perturbed weights: per minibatch
+    ``dW = (x^T dy) * M`` and ``dx = dy W~^T``; per example
+    ``dW = sum_i (x_i^T dy_i) * M_i`` (``x^T dy`` for additive noise alone:
+    the noise does not change it) and ``dx_i = dy_i W~_i^T``.  Inference uses
+    ``W`` itself (the weight-scaling rule, exact in expectation since
+    ``E[W~] = W``); Monte Carlo dropout inference (``ctx.dropout_sampling``)
+    samples DropConnect masks, one per pass (also with ``per_example``).
     """
 
-    def __init__(self, fan_in, fan_out, weight_noise=0.0, drop=0.0):
+    per_example = False  # (pickles of earlier versions)
+
+    def __init__(self, fan_in, fan_out, weight_noise=0.0, drop=0.0, per_example=False):
         super().__init__(fan_in, fan_out)
         self.weight_noise = float(weight_noise)
         self.drop = float(drop)
+        self.per_example = bool(per_example)
 
     def forward(self, P, x, ctx):
         noise = self.weight_noise > 0.0 and ctx.training
         drop = self.drop > 0.0 and (ctx.training or ctx.dropout_sampling)
         if ctx.training:
             self._wp = self._m = None
+            self._rows = False
         if not (noise or drop):
             return super().forward(P, x, ctx)
+        if ctx.training and self.per_example:
+            return self._forward_rows(P, x, ctx, noise, drop)
         W, b = P
         wp = _buffer(self, "_wbuf", W.shape, W.dtype, ctx)
         if noise:
@@ -133,11 +176,70 @@ class PerturbedDense(Dense):
         return super().forward([wp, b], x, ctx)
 
     def backward(self, P, G, dy, ctx, need_dx):
+        if self._rows:
+            return self._backward_rows(P, G, dy, ctx, need_dx)
         if self._wp is None:
             return super().backward(P, G, dy, ctx, need_dx)
         dx = super().backward([self._wp, P[1]], G, dy, ctx, need_dx)
         if self._m is not None:
             G[0] *= self._m
+        return dx
+
+    # ------------------------------------------------- one draw per example
+    def _views(self, W, n):
+        """``(groups, fan_in, fan_out)`` of one diagonal block, and a reshape of
+        a per-row weight array ``(n, *W.shape)`` to ``(n, fan_in, groups, fan_out)``."""
+        g = self.groups
+        fi, fo = W.shape[0], W.shape[1] // g
+        return g, fi, fo, (lambda a: a.reshape(n, fi, g, fo))
+
+    def _forward_rows(self, P, x, ctx, noise, drop):
+        W, b = P
+        x = _dense(x)
+        n = x.shape[0]
+        check_per_example_memory(
+            per_example_bytes(n, W.size, W.itemsize, drop), n,
+            f"a {W.shape[0]} x {W.shape[1]} weight matrix",
+        )
+        wp = _buffer(self, "_rows_w", (n, *W.shape), W.dtype, ctx)
+        if noise:
+            ctx.rng.standard_normal(dtype=W.dtype, out=wp)
+            wp *= self.weight_noise
+            wp += W
+        else:
+            wp[...] = W
+        m = None
+        if drop:
+            m = scaled_mask(ctx.rng, _buffer(self, "_rows_m", wp.shape, W.dtype, ctx),
+                            1.0 - self.drop)
+            wp *= m
+        g, fi, fo, per_row = self._views(W, n)
+        out = _buffer(self, "_out", (n, self.fan_out), W.dtype, ctx)
+        # y_i = x_i W~_i (each diagonal block g of a block-diagonal map on its own)
+        np.einsum("bgi,bigo->bgo", x.reshape(n, g, fi), per_row(wp), out=out.reshape(n, g, fo))
+        out += b
+        self._x, self._wp, self._m, self._rows = x, wp, m, True
+        return out
+
+    def _backward_rows(self, P, G, dy, ctx, need_dx):
+        W, _ = P
+        gW, gb = G
+        n = dy.shape[0]
+        g, fi, fo, per_row = self._views(W, n)
+        if self._m is None:  # additive noise: dL/dW = sum_i x_i^T dy_i = x^T dy
+            self._xt_dy(self._x, dy, gW)
+        else:  # dL/dW = sum_i (x_i^T dy_i) * M_i
+            np.einsum("bgi,bgo,bigo->igo", self._x.reshape(n, g, fi), dy.reshape(n, g, fo),
+                      per_row(self._m), out=gW.reshape(fi, g, fo))
+        if self.train_bias:
+            column_sums(dy, gb)
+        else:
+            gb[...] = 0.0
+        if not need_dx:
+            return None
+        dx = _buffer(self, "_dx", (n, self.n_in), W.dtype, ctx)
+        np.einsum("bgo,bigo->bgi", dy.reshape(n, g, fo), per_row(self._wp),
+                  out=dx.reshape(n, g, fi))
         return dx
 
 
