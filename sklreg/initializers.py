@@ -33,6 +33,7 @@ __all__ = [
     "LecunNormal",
     "Orthogonal",
     "SparseInit",
+    "LSUV",
 ]
 
 
@@ -289,6 +290,51 @@ class SparseInit(Initializer):
         W = np.zeros((fan_in, fan_out))
         W[rows, np.arange(fan_out)] = float(self.scale) * rng.standard_normal((k, fan_out))
         return W
+
+
+@INITIALIZERS.register("lsuv")
+class LSUV(Initializer):
+    r"""Layer-sequential unit-variance initialization (Mishkin & Matas 2015; book 8.4).
+
+    A data-driven initial scale: the weights are first drawn as
+    :class:`Orthogonal` (gain 1); then, at the start of the first ``fit``
+    (:mod:`sklreg.features.lsuv`), each hidden layer in turn, from the input
+    up, has its weight matrix divided by the standard deviation of its
+    pre-activations on a batch of training rows, until their variance is
+    within ``tol`` of 1 (at most ``max_iter`` rescalings per layer).  The
+    output layer keeps its orthogonal draw; biases are set as usual
+    (``hidden_bias_init``).  Book 8.4's rule of thumb -- look at the
+    standard deviation of the activations on a single minibatch and fix the
+    first layer whose activations are too small, layer after layer -- made
+    automatic, as the book notes Mishkin & Matas did.
+
+    Called directly (``init(fan_in, fan_out, rng)``, without data) it only
+    draws the orthogonal start.
+
+    Parameters
+    ----------
+    batch_size : int >= 1, default=500
+        Rows of the training data (drawn without replacement by the fit's
+        random generator, all rows if fewer) on which the variances are
+        measured.
+    tol : float > 0, default=0.1
+        Accepted distance of each pre-activation variance to 1.
+    max_iter : int >= 1, default=10
+        Maximum number of rescalings per layer.
+    """
+
+    def __init__(self, batch_size=500, tol=0.1, max_iter=10):
+        self.batch_size = batch_size
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def _validate(self):
+        self._check("batch_size", 1, integer=True)
+        self._check("tol", 0.0, closed="neither")
+        self._check("max_iter", 1, integer=True)
+
+    def _draw(self, fan_in, fan_out, rng):
+        return Orthogonal()._draw(fan_in, fan_out, rng)
 
 
 INITIALIZERS.base = Initializer

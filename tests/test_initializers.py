@@ -154,6 +154,8 @@ ROWS = {
     "orthogonal": ({"gain": 2.0}, [("gain", 0.0), ("gain", -1.0)]),
     "sparse": ({"k": 5, "scale": 0.5}, [("k", 0), ("k", 2.5), ("scale", 0.0),
                                         ("scale", -1.0)]),
+    "lsuv": ({"batch_size": 64, "tol": 0.05, "max_iter": 3},
+             [("batch_size", 0), ("tol", 0.0), ("max_iter", 1.5)]),
 }
 NAMES = sorted(ROWS)
 

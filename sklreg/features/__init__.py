@@ -23,7 +23,8 @@ from . import double_backprop  # noqa: E402,F401  7.14
 from . import multitask  # noqa: E402,F401  7.7
 from . import student_t  # noqa: E402,F401  7.10
 from . import per_example  # noqa: E402,F401  7.5, 7.12
-from . import batch_growth  # noqa: E402,F401  8.1.3
+from . import batch_growth  # noqa: E402,F401  8.3.1
 from . import init_from  # noqa: E402,F401  8.4
+from . import lsuv  # noqa: E402,F401  8.4 (init='lsuv')
 
 __all__ = ["FEATURES", "Feature", "FitPlan", "Param", "register"]
