@@ -173,8 +173,8 @@ _LAYER_PARAMS = """
         Standard deviation of Gaussian noise added to all weights (not the
         biases) at every minibatch, in training only; the gradient is taken
         at the perturbed weights (book 7.5, eq. 7.30-7.33; favours flat
-        minima).  The book redraws the noise per example; sklreg draws one
-        perturbation per minibatch.
+        minima).  One perturbation per minibatch by default; the book's one
+        per example with ``weight_noise_sampling='example'``.
 
 {FEATURE_DOCS:per_example}
 
@@ -207,7 +207,7 @@ _LAYER_PARAMS = """
         'dropconnect': masks on individual weights (book 7.12, Wan et al.
         2013): ``dropout``/``input_dropout`` become the drop probability of
         each weight *reading* that layer; one mask per minibatch (shared by
-        its rows), not per example.
+        its rows), or one per example with ``weight_noise_sampling='example'``.
 
     dropout_inference : {'weight_scaling', 'monte_carlo', 'geometric'}, default='weight_scaling'
         How predictions average the dropout ensemble (book 7.12, eq.
