@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import time
+from dataclasses import replace
 from numbers import Integral
 
 from ._registry import OPTIMIZERS
@@ -130,15 +131,18 @@ def fit_call(est, fit, X, y, sample_weight, incremental, **kwargs):
     if _NESTED.get():  # a helper model: its own records, no callback task
         return body(None)
     return run_fit_task(
-        est, body, X, y, sample_weight, max_subtasks=_max_epochs(est, incremental),
+        est, body, X, y, sample_weight, max_subtasks=lambda: _max_epochs(est, incremental),
         task_name="partial_fit" if incremental else "fit",
     )
 
 
-def epoch_tasks():
-    """The scikit-learn epoch subtasks of the fit in progress, or None."""
+def with_epoch_tasks(problem):
+    """``problem`` (a MinibatchProblem) with the scikit-learn epoch subtasks
+    of the fit in progress, if it has any."""
     call = _CALL.get()
-    return None if call is None else call.tasks
+    if call is None or call.tasks is None:
+        return problem
+    return replace(problem, tasks=call.tasks)
 
 
 def record_epoch(state, loss, lr, verbose):

@@ -76,13 +76,16 @@ def run_fit_task(est, fit, X, y, sample_weight=None, *, max_subtasks=0, task_nam
     """Return ``fit(ctx)`` run as the fit task of ``est``.
 
     ``ctx`` is the task's :class:`~sklearn.callback.CallbackContext`, or None
-    (and nothing else happens) when ``est`` has no callbacks.  The callbacks'
+    (and nothing else happens) when ``est`` has no callbacks.  ``max_subtasks``
+    may be a callable returning it (only called when there are callbacks).  The callbacks'
     ``teardown`` runs even if ``fit`` raises (scikit-learn's ``with_callbacks``);
     the task ends, with the fitted estimator itself, only when it succeeds.
     """
     if not _active(est):
         return fit(None)
     metadata = _metadata(sample_weight)
+    if callable(max_subtasks):
+        max_subtasks = max_subtasks()
 
     @with_callbacks
     def managed(est):
@@ -117,7 +120,7 @@ def callback_fit(max_subtasks=0, sequential=True):
         @functools.wraps(fit)
         def wrapper(self, X, y=None, *args, **kwargs):
             sw = kwargs.get("sample_weight", args[0] if args else None)
-            bound = (_count(getattr(self, max_subtasks, None))
+            bound = ((lambda: _count(getattr(self, max_subtasks, None)))
                      if isinstance(max_subtasks, str) else max_subtasks)
             return run_fit_task(
                 self, lambda ctx: fit(self, X, y, *args, **kwargs), X, y, sw,

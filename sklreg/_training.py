@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._hessian import FullBatchOracle
-from ._history import _NESTED, end_phase, epoch_tasks, nested_fit, record_epoch
+from ._history import _NESTED, end_phase, nested_fit, record_epoch, with_epoch_tasks
 from .exceptions import DivergenceWarning
 from .network import Context
 
@@ -222,7 +222,7 @@ def run_minibatch(problem, theta, X, Y, sw, n_epochs, state, report=True):
     report : bool
         Report the run to the fit call (False: a full-batch method's warm-up).
     """
-    p = replace(problem, tasks=epoch_tasks())
+    p = with_epoch_tasks(problem)
     objective, optimizer, schedule = p.objective, p.optimizer, p.schedule
     n = X.shape[0]
     bs = min(p.batch_size, n)
@@ -352,7 +352,7 @@ def run_full_batch(problem, theta, X, Y, sw, max_iter, state):
     method meets its own tolerance; otherwise ``state.message`` says why it
     stopped.  ``grad_hooks`` (clipping) only act during the warm-up.
     """
-    p = replace(problem, tasks=epoch_tasks())
+    p = with_epoch_tasks(problem)
     opt = p.optimizer
     if p.step_hooks or p.sampler is not None or p.batch_hooks:
         raise ValueError(
