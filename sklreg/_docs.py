@@ -36,7 +36,8 @@ def _common_params(task_extra=""):
         e.g. ``Adam(beta_2=0.99)``; nested knobs are grid-searchable as
         ``optimizer__beta_2`` (the parameter must then be an instance, not a
         name).  First-order methods follow the book's algorithm boxes 8.1-8.7.
-        'lbfgs', 'bfgs', 'cg', 'newton' and 'natural_gradient' are full-batch
+        'lbfgs', 'bfgs', 'cg', 'newton', 'natural_gradient' and
+        'delta_bar_delta' (8.5, one adaptive rate per parameter) are full-batch
         methods (draft 8.5-8.6): every iteration uses all rows, ``max_iter``
         counts iterations, ``loss_curve_`` has one value per iteration, and
         ``learning_rate``, ``batch_size``, ``lr_schedule``, ``shuffle`` and
