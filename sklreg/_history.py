@@ -66,8 +66,8 @@ class FitCall:
     epoch subtasks or None.
     """
 
-    def __init__(self, est):
-        self.est = est
+    def __init__(self, est, incremental=False):
+        self.est, self.incremental = est, incremental
         self.tasks = None
         self.reason = self.detail = self.kept_epoch = None
         self.kept = ""
@@ -85,7 +85,9 @@ class FitCall:
     def finish(self):
         est = self.est
         est.stop_reason_, est.kept_epoch_ = self.reason, self.kept_epoch
-        if est.verbose and self.reason is not None:
+        # partial_fit prints its epoch line; the summary only when it is news
+        routine = self.incremental and self.reason == "max_iter"
+        if est.verbose and self.reason is not None and not routine:
             print(self.summary())
 
 
@@ -115,7 +117,9 @@ def fit_call(est, fit, X, y, sample_weight, incremental, **kwargs):
     set (and not a helper model's nested fit) the call is a callback task
     whose subtasks are the epochs.  On success sets ``stop_reason_`` and
     ``kept_epoch_`` and, when ``verbose``, prints why training stopped."""
-    call = FitCall(est)
+    call = FitCall(est, incremental)
+    if "_theta" in vars(est) and "history_" not in vars(est):
+        est.history_ = []  # a model fitted (and pickled) before history_ existed
 
     def body(ctx):
         if ctx is not None:
@@ -185,7 +189,8 @@ def end_phase(state, callbacks, epoch0, default):
         kept = None if state.kept_epoch is None else epoch0 + state.kept_epoch
         words = (f"kept the parameters of epoch {kept} (the lowest training loss seen "
                  "before divergence)" if state.kept_epoch else
-                 f"kept the parameters this call started from (epoch {epoch0})")
+                 f"kept the parameters this call started from (epoch {epoch0})"
+                 if state.kept_epoch == 0 else "no parameters were worth keeping")
     notes = []
     for cb in callbacks:  # early stopping's restore; averaging's note
         described = cb.kept_parameters() if hasattr(cb, "kept_parameters") else None

@@ -104,6 +104,14 @@ def test_verbose_zero_prints_nothing(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_verbose_partial_fit_prints_its_epoch_line_only(capsys):
+    est = MLPRegularizedRegressor(**SMALL, verbose=1)
+    est.partial_fit(Xr, yr)
+    est.partial_fit(Xr, yr)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in out] == ["Iteration 1", "Iteration 2"]
+
+
 def test_full_batch_iterations_are_recorded():
     est = _fit(MLPRegularizedClassifier(**SMALL, optimizer="lbfgs", max_iter=4), Xc, yc)
     assert len(est.history_) == len(est.loss_curve_) == est.n_iter_
