@@ -12,7 +12,7 @@ from ._hessian import gradient_curvature, hessian_vector_product
 from .linear import LassoBaseline, RidgeClosedForm, RidgeClosedFormClassifier
 from .mlp import MLPRegularizedClassifier, MLPRegularizedRegressor
 
-__version__ = "0.1.0"
+from ._version import __version__  # the one version source (pyproject reads it)
 
 __all__ = [
     "BaggingNetClassifier",
