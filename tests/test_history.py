@@ -1,9 +1,13 @@
 """Seeing what training does: ``history_``, ``stop_reason_``/``kept_epoch_``
 and the ``verbose`` output (docs/monitoring.md)."""
 
+import os
 import pickle
 import re
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -156,3 +160,20 @@ def test_every_stop_reason_is_documented():
         assert f"{name} :" in doc
     for reason in STOP_REASONS:
         assert f"'{reason}'" in doc
+
+
+def test_the_monitoring_guide_runs(tmp_path):
+    """docs/monitoring.md's snippets, run in order as one script."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("rich")
+    pytest.importorskip("sklearn.callback")
+    guide = Path(__file__).resolve().parents[1] / "docs" / "monitoring.md"
+    blocks = re.findall(r"```python\n(.*?)```", guide.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 5
+    script = tmp_path / "monitoring.py"
+    script.write_text("\n".join(blocks), encoding="utf-8")
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Training stopped (patience)" in done.stdout
