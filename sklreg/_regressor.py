@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import MultiOutputMixin, RegressorMixin
+from sklearn.utils import assert_all_finite
 
 from ._base_mlp import _BaseMLP
 from ._partial_fit import partial_fit_available, partial_fit_if
 from ._docs import regressor_doc
 from ._links import DocLinkMixin
 from ._validation import check_options
-from .features.multitask import present_mean, score_missing
+from .features.multitask import MultiTask, present_mean, score_missing
 from .losses import SquaredError
 
 __all__ = ["MLPRegularizedRegressor"]
@@ -274,7 +275,10 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
         return Y
 
     def _encode_validation_targets(self, y_val):
-        return self._encode_known(y_val, "y_val")
+        Y = self._encode_known(y_val, "y_val")
+        if not MultiTask.missing_labels_allowed(self):  # NaN = missing label only there
+            assert_all_finite(Y, input_name="y_val")
+        return Y
 
     def _make_loss(self):
         if self.loss == "poisson":
