@@ -41,3 +41,161 @@ def test_every_term_sees_the_input_gradient_of_the_evaluation():
     both.loss_grad(theta, X, Y, None, Context(training=True))
     expected = obj.input_grad(theta, X, Y, None)
     np.testing.assert_allclose(rec.seen, expected, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- gradient checks
+import pickle  # noqa: E402
+import warnings  # noqa: E402
+
+import pytest  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.datasets import make_classification  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor  # noqa: E402
+from sklreg._testing import central_diff, rel_err, training_objective  # noqa: E402
+from sklreg.features.double_backprop import InputGradientPenalty  # noqa: E402
+from sklreg.features.tangent import TangentPropTerm, frozen_seed  # noqa: E402
+
+from _helpers import RTOL_GRAD  # noqa: E402
+
+
+def per_row_tangents(X):
+    """Two tangents per row (module level: picklable): a row-dependent
+    direction and a global one."""
+    X = np.asarray(X)
+    return np.stack([np.roll(X, 1, axis=1), np.ones_like(X)], axis=1)
+
+
+LAYERS = {"exact": {}, "dropout": {"dropout": 0.3}, "batch_norm": {"batch_norm": True}}
+
+
+def _problem(task, layers="exact", n=12, d=4, seed=0, zero_weight=False):
+    rng = np.random.default_rng(seed)
+    obj, theta, X, Y = layer_objective(rng, (5, 4), "tanh", task, n, d, **LAYERS[layers])
+    w = rng.uniform(0.2, 2.0, n)
+    if zero_weight:
+        w[3] = 0.0
+    return obj, theta, X, Y, w / w.sum(), rng
+
+
+def _term_value_grad(obj, term, theta, X, Y, w, seed=0):
+    """The term's own value and gradient (the objective with the term minus
+    the objective without it, both under the same frozen draw)."""
+    with_term = Objective(obj.network, obj.loss, [term])
+    ctx = lambda: Context(training=True, rng=np.random.default_rng(seed))  # noqa: E731
+    f1, g1 = with_term.loss_grad(theta, X, Y, w, ctx(), grad=np.empty_like(theta))
+    f0, g0 = obj.loss_grad(theta, X, Y, w, ctx(), grad=np.empty_like(theta))
+    return f1 - f0, g1 - g0
+
+
+def _check_term_gradient(obj, term, theta, X, Y, w, tol=RTOL_GRAD, h=1e-6):
+    value, grad = _term_value_grad(obj, term, theta, X, Y, w)
+    fd = central_diff(lambda t: _term_value_grad(obj, term, t, X, Y, w)[0], theta, h=h)
+    assert value > 0 and np.linalg.norm(grad) > 0
+    assert rel_err(grad, fd) < tol
+
+
+TANGENT_CASES = [  # task, layers, tangents
+    ("softmax", "exact", "two"),
+    ("squared", "exact", "callable"),
+    ("sigmoid", "exact", "two"),
+    ("softmax", "dropout", "callable"),
+    ("squared", "dropout", "two"),
+    ("squared", "batch_norm", "two"),
+]
+
+
+@pytest.mark.parametrize("task, layers, tangents", TANGENT_CASES)
+def test_tangent_prop_gradient(task, layers, tangents):
+    """float64: sample weights, two global or per-row (callable) tangents,
+    multi-output regression, softmax; dropout and batch norm take the
+    central-difference fallback (one frozen draw), whose value is itself a
+    difference quotient: the check differentiates it with a larger step
+    (its rounding noise divided by 1e-6 would swamp the comparison)."""
+    obj, theta, X, Y, w, rng = _problem(task, layers)
+    vectors = per_row_tangents if tangents == "callable" else rng.normal(size=(2, X.shape[1]))
+    h = 1e-6 if layers == "exact" else 1e-4
+    _check_term_gradient(obj, TangentPropTerm(0.7, vectors), theta, X, Y, w, h=h)
+
+
+@pytest.mark.parametrize("task, layers", [("softmax", "exact"), ("squared", "exact"),
+                                          ("sigmoid", "exact"), ("softmax", "dropout"),
+                                          ("squared", "dropout"), ("squared", "batch_norm")])
+def test_double_backprop_gradient_with_sample_weights(task, layers):
+    """float64, non-uniform weights with a zero weight: the gradient of
+    lam sum_i ||G_i||^2 / w_i (G = dJ/dX) is exact, also under dropout."""
+    obj, theta, X, Y, w, _ = _problem(task, layers, zero_weight=True)
+    _check_term_gradient(obj, InputGradientPenalty(0.7), theta, X, Y, w)
+    _check_term_gradient(obj, InputGradientPenalty(0.7), theta, X, Y, None)
+
+
+@pytest.mark.parametrize("task", ["softmax", "squared"])
+def test_tangent_prop_value_is_eq_7_67(task):
+    """lam sum_j w_j sum_i ||J(x_j) v_i||^2 on the raw outputs, checked with
+    difference quotients of the inference network (independent of the
+    R-operator)."""
+    obj, theta, X, Y, w, rng = _problem(task)
+    V = rng.normal(size=(2, X.shape[1]))
+    value, _ = _term_value_grad(obj, TangentPropTerm(0.7, V), theta, X, Y, w)
+    f = lambda x: obj.network.forward(theta, x, Context()).copy()  # noqa: E731
+    h = 1e-5
+    expected = 0.7 * sum(
+        w @ np.sum(((f(X + h * v) - f(X - h * v)) / (2 * h)) ** 2, axis=1) for v in V
+    )
+    assert value == pytest.approx(expected, rel=1e-7)
+
+
+@pytest.mark.parametrize("task", ["softmax", "squared"])
+def test_double_backprop_value_is_the_weighted_mean_per_sample_norm(task):
+    """lam sum_i w_i ||dL_i/dx_i||^2, each row's loss differentiated alone."""
+    obj, theta, X, Y, w, _ = _problem(task, zero_weight=True)
+    value, _ = _term_value_grad(obj, InputGradientPenalty(0.7), theta, X, Y, w)
+    norms = []
+    for i in range(X.shape[0]):
+        loss_i = lambda x, i=i: obj.data_loss(theta, x[None], Y[i:i + 1])  # noqa: E731
+        norms.append(np.sum(central_diff(loss_i, X[i].copy()) ** 2))
+    assert value == pytest.approx(0.7 * float(w @ np.array(norms)), rel=1e-7)
+
+
+def test_tangents_add_and_callable_equals_array():
+    """Two tangents give the sum of the one-tangent terms; a callable
+    returning the same directions for every row equals the array."""
+    obj, theta, X, Y, w, rng = _problem("softmax")
+    V = rng.normal(size=(2, X.shape[1]))
+    both = _term_value_grad(obj, TangentPropTerm(0.5, V), theta, X, Y, w)
+    one = [_term_value_grad(obj, TangentPropTerm(0.5, V[i:i + 1]), theta, X, Y, w)
+           for i in range(2)]
+    assert both[0] == pytest.approx(one[0][0] + one[1][0], rel=1e-10)
+    np.testing.assert_allclose(both[1], one[0][1] + one[1][1], rtol=1e-9, atol=1e-14)
+    as_callable = TangentPropTerm(0.5, lambda Z: np.broadcast_to(V, (len(Z), *V.shape)))
+    call = _term_value_grad(obj, as_callable, theta, X, Y, w)
+    assert call[0] == pytest.approx(both[0], rel=1e-12)
+    np.testing.assert_allclose(call[1], both[1], rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("term", ["tangent", "double_backprop"])
+def test_sparse_input_gives_the_dense_result(term):
+    obj, theta, X, Y, w, rng = _problem("softmax")
+    X[np.abs(X) < 0.7] = 0.0
+    t = TangentPropTerm(0.5, rng.normal(size=(2, 4))) if term == "tangent" \
+        else InputGradientPenalty(0.5)
+    dense = _term_value_grad(obj, t, theta, X, Y, w)
+    sparse = _term_value_grad(obj, t, theta, sp.csr_matrix(X), Y, w)
+    assert sparse[0] == pytest.approx(dense[0], rel=1e-10)
+    np.testing.assert_allclose(sparse[1], dense[1], rtol=1e-9, atol=1e-14)
+
+
+def test_frozen_draw_is_new_per_minibatch_and_only_for_stochastic_networks():
+    exact, *_ = _problem("softmax", "exact")
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    assert frozen_seed(exact, Context(training=True, rng=rng)) == 0
+    assert rng.bit_generator.state == state  # deterministic network: no draw
+    noisy, theta, X, Y, w, _ = _problem("softmax", "dropout")
+    ctx = Context(training=True, rng=np.random.default_rng(0))
+    assert frozen_seed(noisy, ctx) != frozen_seed(noisy, ctx)
+    obj = Objective(noisy.network, noisy.loss, [InputGradientPenalty(1.0)])
+    values = [obj.loss_grad(theta, X, Y, w, ctx)[0] for _ in range(2)]
+    assert values[0] != values[1]
