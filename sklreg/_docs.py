@@ -90,7 +90,10 @@ def _common_params(task_extra=""):
     init : str or initializer object, default='glorot_uniform'
         Weight initialization (book 8.4), one of {{INITIALIZERS}}, or an
         object such as ``Orthogonal(gain=2**0.5)`` or ``SparseInit(k=15)``.
-        'glorot_uniform' is the normalized initialization of eq. 8.23.
+        'glorot_uniform' is the normalized initialization of eq. 8.23;
+        'lsuv' (``LSUV(batch_size, tol, max_iter)``) draws orthogonal weights
+        and rescales each hidden layer to unit pre-activation variance on a
+        batch of the training rows (data-driven initial scale, book 8.4).
 
     hidden_bias_init : float, default=0.0
         Constant initial bias of the hidden units (book 8.4 suggests 0.1 for
