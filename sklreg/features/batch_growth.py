@@ -55,7 +55,11 @@ class GrowingBatchSize:
 
     def steps_per_epoch(self, n, epoch0, n_epochs):
         n, n_epochs = int(n), max(int(n_epochs), 1)
-        total = sum(-(-n // min(self(epoch0 + e), n)) for e in range(n_epochs))
+        total = e = 0
+        while e < n_epochs and self(epoch0 + e) < n:
+            total += -(-n // self(epoch0 + e))
+            e += 1
+        total += n_epochs - e  # full batches from there on: one update per epoch
         return max(1, -(-total // n_epochs))
 
 
