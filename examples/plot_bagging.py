@@ -1,4 +1,6 @@
-"""Bagging neural networks and the expected error of an ensemble (book 7.11).
+"""
+Bagging neural networks and the expected error of an ensemble (book 7.11)
+=========================================================================
 
 On scikit-learn's diabetes data (standardized), ten one-hidden-layer
 ``MLPRegularizedRegressor`` members are bagged (each on its own bootstrap
@@ -14,15 +16,12 @@ members' errors decorrelate (``c`` well below ``v``), the more averaging helps.
 It also shows the out-of-bag R^2, out-of-bag early stopping, and the
 arithmetic vs geometric soft vote of a classifier ensemble on the wine data.
 
-A plot of the test MSE of the first k members' average against the formula is
-saved only if matplotlib is installed:
-``python examples/plot_bagging.py [output.png]`` (default: the temporary
-directory).  Runs in about ten seconds.
+The figure draws the test MSE of the first k members' average against the
+formula (needs matplotlib; ``python examples/plot_bagging.py out.png`` also
+saves it).  Runs in about ten seconds.
 """
 
-import os
 import sys
-import tempfile
 import warnings
 
 import numpy as np
@@ -107,12 +106,10 @@ for voting in ("arithmetic", "geometric"):
 print(f"  out-of-bag accuracy {bag.oob_score_:.3f}")
 
 # ------------------------------------------------------------------- plot
-try:
-    import matplotlib
-
-    matplotlib.use("Agg")
+try:  # matplotlib is optional: pip install -e ".[examples]"
     import matplotlib.pyplot as plt
 except ImportError:
+    print("matplotlib is not installed: no plot")
     sys.exit(0)
 
 fig, ax = plt.subplots(figsize=(6, 4))
@@ -125,6 +122,7 @@ ax.set_ylabel("test MSE (standardized y)")
 ax.set_title("Ensemble error; lines: v/k + (k-1)c/k (book eq 7.50)")
 ax.legend(fontsize=7)
 fig.tight_layout()
-out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(tempfile.gettempdir(), "bagging.png")
-fig.savefig(out, dpi=120)
-print(f"\nplot saved to {out}")
+if len(sys.argv) > 1:  # saved only when asked (examples/README.txt)
+    fig.savefig(sys.argv[1], dpi=120)
+    print(f"figure saved to {sys.argv[1]}")
+plt.show()

@@ -1,4 +1,6 @@
-"""Early stopping and its retraining algorithms, averaging and curriculum (book 7.8, 8.7).
+"""
+Early stopping and its retraining algorithms, averaging and curriculum (book 7.8, 8.7)
+======================================================================================
 
 On the Friedman #1 regression problem (``make_friedman1``, 3,000 rows, noise
 1.0) an over-parameterized network is

@@ -1,4 +1,6 @@
-"""Weight norms and sparsity against the L2 (``alpha``) and L1 (``l1``) penalties.
+"""
+Weight norms and sparsity against the L2 (``alpha``) and L1 (``l1``) penalties
+==============================================================================
 
 Book sections 7.1.1 (L2 / weight decay) and 7.1.2 (L1): on scikit-learn's
 diabetes data (standardized), a one-hidden-layer ``MLPRegularizedRegressor``
@@ -9,14 +11,11 @@ zero -- including whole rows of the first weight matrix, i.e. input features
 the network no longer uses (feature selection, book 7.1.2).
 
 The objective is ``mean 1/2 (y - f(x))^2 + alpha/2 ||W||^2 + l1 ||W||_1``
-(biases exempt).  A plot is saved only if matplotlib is installed:
-``python examples/plot_penalties.py [output.png]`` (default: the temporary
-directory).  Runs in a few seconds.
+(biases exempt).  The figure needs matplotlib; ``python
+examples/plot_penalties.py out.png`` also saves it.  Runs in a few seconds.
 """
 
-import os
 import sys
-import tempfile
 import warnings
 
 import numpy as np
@@ -72,10 +71,7 @@ used = MLPRegularizedRegressor(**COMMON, alpha=0.0, l1=5e-2).fit(X_train, y_trai
 kept = [f for f, row in zip(data.feature_names, used.coefs_[0]) if np.any(row != 0)]
 print(f"\ninputs still used with l1=0.05: {kept}")
 
-try:
-    import matplotlib
-
-    matplotlib.use("Agg")
+try:  # matplotlib is optional: pip install -e ".[examples]"
     import matplotlib.pyplot as plt
 except ImportError:
     print("matplotlib is not installed: no plot")
@@ -98,7 +94,7 @@ for ax, name in zip(axes, ["alpha", "l1"]):
     lines2 = ax2.get_legend_handles_labels()
     ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="center left")
 fig.tight_layout()
-out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(tempfile.gettempdir(),
-                                                         "plot_penalties.png")
-fig.savefig(out, dpi=100)
-print(f"plot saved to {out}")
+if len(sys.argv) > 1:  # saved only when asked (examples/README.txt)
+    fig.savefig(sys.argv[1], dpi=100)
+    print(f"figure saved to {sys.argv[1]}")
+plt.show()

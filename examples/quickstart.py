@@ -1,4 +1,6 @@
-"""Quick start: a regularized MLP in a Pipeline, grid-searched and cross-validated.
+"""
+Quick start: a regularized MLP in a Pipeline, grid-searched and cross-validated
+===============================================================================
 
 Fits ``MLPRegularizedClassifier`` behind a ``StandardScaler`` on scikit-learn's
 bundled breast-cancer data, grid-searches the L2 penalty (book 7.1.1) and the
