@@ -38,6 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._objective import Objective, Term, _training_ctx
+from ..network import Context
 from ._base import Feature, Param, interval, options, register
 
 __all__ = ["Adversarial", "AdversarialTerm", "VirtualAdversarialTerm", "fgsm_inputs",
@@ -159,8 +160,9 @@ class VirtualAdversarialTerm(_Scratch, Term):
         ctx = batch.ctx
         rng = ctx.rng if ctx is not None and ctx.rng is not None else np.random.default_rng(0)
         seed = int(rng.integers(2**31))
+        context = self._context(obj, seed)
         # the model's own predictions, held constant (Miyato's stop-gradient target)
-        z = obj.network.forward(theta, X, _training_ctx(seed))
+        z = obj.network.forward(theta, X, context())
         Z, P = self._buf("_z", z.shape, dtype), self._buf("_p", z.shape, dtype)
         np.copyto(Z, z)
         np.copyto(P, z)
@@ -170,16 +172,26 @@ class VirtualAdversarialTerm(_Scratch, Term):
         rng.standard_normal(out=d, dtype=dtype)
         Xp = self._buf("_xp", X.shape, dtype)
         g = self._buf("_g", theta.shape, dtype)
+        # float32: x + xi d must not be lost in rounding (a forward-difference step)
+        xi = max(self.xi, float(np.sqrt(np.finfo(dtype).eps)))
         for _ in range(self.n_power):  # d <- grad_r KL(p(x) || p(x + xi d))
             _unit_rows(d)
-            d *= self.xi
+            d *= xi
             np.add(X, d, out=Xp)
-            c = _training_ctx(seed)
+            c = context()
             c.need_input_grad = True
             np.copyto(d, obj.data_loss_grad(theta, Xp, P, None, c, g)[2])
         _unit_rows(d)
         d *= self.eps
         return X, P, entropy, d, seed
+
+    @staticmethod
+    def _context(obj, seed):
+        """Contexts of the passes of one evaluation: one frozen noise draw, or
+        no generator at all for a deterministic network (seeding is costly)."""
+        if obj._exact_input_ops():
+            return lambda: Context(training=True)
+        return lambda: _training_ctx(seed)
 
     def value_grad(self, theta, grad, batch):
         if self.scale == 0.0:
@@ -188,7 +200,7 @@ class VirtualAdversarialTerm(_Scratch, Term):
         Xp = np.add(X, R, out=self._xp)
         g = self._g
         value, _, _ = batch.objective.data_loss_grad(
-            theta, Xp, P, None, _training_ctx(seed), g)
+            theta, Xp, P, None, self._context(batch.objective, seed)(), g)
         self.last_ = (P.copy(), R.copy(), seed)
         g *= self.scale
         grad += g
@@ -208,7 +220,7 @@ class VirtualAdversarialTerm(_Scratch, Term):
         P = P.copy()
         Xp = np.add(X, R, out=self._xp)
         return _data_hvp(self, batch.objective, theta, Xp, P, None, v, out,
-                         _training_ctx(seed), self.scale)
+                         self._context(batch.objective, seed)(), self.scale)
 
 
 def _unlabeled_mask(y):
@@ -287,7 +299,9 @@ class Adversarial(Feature):
         Param("vat_xi", 1e-6, interval("vat_xi", 0.0, None, "neither"), """
     vat_xi : float, default=1e-6
         Finite-difference step (L2 norm per row) of the power iteration of
-        'virtual' adversarial training (Miyato et al.'s ``xi``)."""),
+        'virtual' adversarial training (Miyato et al.'s ``xi``).  float32 fits
+        use at least ``sqrt(float32 eps)`` ~ 3.5e-4: a smaller step is lost
+        in the rounding of ``x + xi d`` (float64: at least 1.5e-8)."""),
         Param("vat_power_iterations", 1, interval("vat_power_iterations", 1, None, "left",
                                                     integer=True), """
     vat_power_iterations : int, default=1
