@@ -13,13 +13,14 @@ parameter gradient is ``sum_i (2 lam / w_i) G_i . dG_i/dtheta``, and since
 ``d/dr grad_theta J(theta, X + r V) = grad_theta sum_i G_i . v_i`` for a fixed
 ``V``, it is :meth:`~sklreg._objective.Objective.input_mixed_grad` with
 ``V = 2 lam g`` (the per-sample gradients): one forward, one forward-mode
-and one second backward sweep (R-operator), about 1.5 gradient evaluations
-per step on top of the ordinary one, which already gives ``dJ/dX``.
+and one second backward sweep (R-operator): about 2-3.5 more gradient
+evaluations per step (measured, docs/tangent_double_backprop.md); the
+ordinary backward pass already gives ``dJ/dX``.
 
 Networks with a layer without R-operator (dropout, noise, batch
 normalization, ...) recompute ``dJ/dX`` and take the mixed derivative by
 central differences in the input, both under one frozen noise draw seeded
-from the minibatch's generator (about 3 gradient evaluations per step); the
+from the minibatch's generator (up to about 6 gradient evaluations); the
 gradient is exact for that draw up to the ``O(h^2)`` of the differences.
 With batch normalization rows interact: ``g_i`` is then row ``i`` of the
 batch gradient divided by ``w_i``.  Curvature (``optimizer='newton'``, ...)
@@ -79,8 +80,8 @@ class DoubleBackprop(Feature):
         (second-order backpropagation).  The loss becomes flat around every
         training point (robustness to small input perturbations; the
         infinitesimal counterpart of adversarial training, 7.13).  Cost:
-        about 1.5 more gradient evaluations per step (3 with dropout, noise
-        or batch normalization)."""),
+        2-3.5 more gradient evaluations per step (more with dropout, noise
+        or batch normalization: central differences)."""),
     )
 
     def active(self, est):

@@ -16,8 +16,9 @@ vectorized pass handles all ``k`` directions: ``R = J V`` by
 :meth:`~sklreg._objective.Objective.output_jvp` (forward mode), then the
 exact parameter gradient ``2 tangent_prop sum w R . dR/dtheta`` by
 :meth:`~sklreg._objective.Objective.input_mixed_grad` with the fixed linear
-form ``U = 2 tangent_prop w R`` (R-operator backward sweep).  Cost: about two
-gradient evaluations on ``k`` times the batch rows, per step.  Networks with
+form ``U = 2 tangent_prop w R`` (R-operator backward sweep).  Cost: about
+2.5-3.5 gradient evaluations of the batch per tangent vector and step
+(measured, docs/tangent_double_backprop.md).  Networks with
 a layer without R-operator (dropout, noise, batch normalization, ...) use
 central differences in the input under one frozen noise draw, seeded from
 the minibatch's generator; the gradient is then exact for the
@@ -70,9 +71,13 @@ def check_tangent_vectors(value):
 
 
 def frozen_seed(objective, ctx):
-    """Seed of the frozen noise draw of an input-derivative term: drawn from
-    the evaluation's generator (a new draw per minibatch) when the network
-    is stochastic and has no R-operator, else 0 (the draw does not matter)."""
+    """Seed of the frozen noise draw of an input-derivative term.
+
+    Without an R-operator (dropout, noise, batch norm, ...) the primitives
+    use central differences under one draw of the stochastic layers: the
+    seed comes from the evaluation's generator, a new draw per minibatch.
+    With the R-operator the network is deterministic: 0, and the generator
+    is left untouched."""
     if objective._exact_input_ops() or ctx is None or ctx.rng is None:
         return 0
     return int(ctx.rng.integers(2**31))
@@ -115,7 +120,12 @@ class TangentPropTerm(Term):
         X = X.toarray() if sp.issparse(X) else np.asarray(X)
         n, d = X.shape
         if callable(self.vectors):
-            T = np.asarray(self.vectors(X))
+            try:
+                T = np.asarray(self.vectors(X), dtype=X.dtype)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"The callable tangent_vectors must return a numeric array: {exc}"
+                ) from exc
             if T.ndim != 3 or T.shape[0] != n or T.shape[2] != d or T.shape[1] < 1:
                 raise ValueError(
                     f"The callable tangent_vectors returned an array of shape "
@@ -125,7 +135,7 @@ class TangentPropTerm(Term):
             if not np.all(np.isfinite(T)):
                 raise ValueError("The callable tangent_vectors returned non-finite values.")
             k = T.shape[1]
-            V = T.reshape(n * k, d).astype(X.dtype, copy=False)
+            V = T.reshape(n * k, d)
         else:
             V0 = np.asarray(self.vectors, dtype=X.dtype)
             k = V0.shape[0]
@@ -160,7 +170,7 @@ class TangentProp(Feature):
         (the infinitesimal counterpart of data augmentation along them);
         saturating units (tanh, sigmoid) suit it better than ReLUs.  Exact
         parameter gradient (forward-mode derivative, then backprop): about
-        two more gradient evaluations on ``k`` times the rows per step.
+        3 more gradient evaluations per tangent vector and step.
         Requires ``tangent_vectors``."""),
         Param("tangent_vectors", None, check_tangent_vectors, """
     tangent_vectors : array-like of shape (k, n_features), callable or None, default=None
