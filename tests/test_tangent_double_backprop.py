@@ -234,6 +234,7 @@ def test_tangent_prop_needs_tangent_vectors():
     ([[1.0, 1.0]], r"tangent_vectors has shape \(1, 2\).*\(k, 3\) for this X"),
     (lambda X: np.ones((len(X), 3)), r"callable tangent_vectors returned an array of shape"),
     (lambda X: np.full((len(X), 1, 3), np.nan), r"callable tangent_vectors returned non-finite"),
+    (lambda X: "abc", r"callable tangent_vectors must return a numeric array"),
 ])
 def test_bad_tangent_vectors_are_refused(vectors, match):
     X, _, yc = _data()
