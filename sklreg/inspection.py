@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base_mlp import _BaseMLP
 
-__all__ = ["TrainingCurveDisplay", "check_matplotlib_support"]
+__all__ = ["TrainingCurveDisplay"]
 
 #: how to install the optional plotting dependency
 PLOT_EXTRA = 'pip install "sklreg[plot]"'
