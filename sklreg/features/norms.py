@@ -13,6 +13,8 @@ The penalty and hook classes live in :mod:`sklreg.penalties` and
 
 from __future__ import annotations
 
+from numbers import Real
+
 from .._validation import check_per_layer, hidden_sizes
 from ..constraints import MaxNorm
 from ..penalties import DecoupledWeightDecay, L1Penalty, L1Prox, L2Penalty, resolve_reference
@@ -207,5 +209,7 @@ def build_norm_regularizers(p, layout, reference=None, optimizer=None, frozen_la
             # phases start and run this very object (bind_optimizer rebinds)
             transforms.append(L1Prox(moving(l1), layout, optimizer))
     if max_norm is not None:
-        transforms.append(MaxNorm(max_norm, p["max_norm_scope"]).bind(layout))
+        # a single value bounds every weight matrix, also those of task heads (7.7)
+        radii = p["max_norm"] if isinstance(p["max_norm"], Real) else max_norm
+        transforms.append(MaxNorm(radii, p["max_norm_scope"]).bind(layout))
     return terms, transforms, finalizers
