@@ -315,3 +315,30 @@ def test_unlabeled_rows_with_class_weight_partial_fit_warm_start_early_stopping(
     assert 0.0 <= es.best_validation_score_ <= 1.0
     with pytest.raises(ValueError, match="batch_norm"):
         MLPRegularizedClassifier(batch_norm=True, **kw).fit(X, y_semi)
+    few = np.full(100, -1)
+    few[:4] = [0, 1, 0, 1]  # the 10% stratified split gets no labeled row
+    with pytest.raises(ValueError, match="validation row is unlabeled"):
+        _fit(MLPRegularizedClassifier, np.resize(X, (100, 4)), few, early_stopping=True,
+             validation_fraction=0.1, **kw)
+
+
+def test_vat_unlabeled_rows_raise_accuracy_on_two_moons():
+    """Book 7.6/7.13 (Miyato et al.): 5 labels per class, 490 rows labelled -1.
+    The virtual adversarial term on the unlabeled rows carries the labels
+    along the moons: 0.99 test accuracy against 0.68-0.75 for the labeled
+    rows alone and 0.89-0.92 for VAT on the labeled rows alone (3 seeds)."""
+    X, y = make_moons(1500, noise=0.1, random_state=4)
+    Xtr, ytr, Xte, yte = X[:500], y[:500], X[500:], y[500:]
+    labeled = np.r_[np.flatnonzero(ytr == 0)[:5], np.flatnonzero(ytr == 1)[:5]]
+    y_semi = np.full(500, -1)
+    y_semi[labeled] = ytr[labeled]
+    kw = dict(hidden_layer_sizes=(64,), learning_rate=0.04, lr_schedule="linear",
+              max_iter=250, tol=0, n_iter_no_change=np.inf, random_state=0)
+    vat = dict(adversarial="virtual", adversarial_eps=0.3)
+    plain = _fit(MLPRegularizedClassifier, Xtr[labeled], ytr[labeled], **kw).score(Xte, yte)
+    labels_only = _fit(MLPRegularizedClassifier, Xtr[labeled], ytr[labeled], **vat,
+                       **kw).score(Xte, yte)
+    semi = _fit(MLPRegularizedClassifier, Xtr, y_semi, batch_size=500, **vat,
+                **kw).score(Xte, yte)
+    assert semi > 0.95
+    assert semi > labels_only + 0.04 and semi > plain + 0.15

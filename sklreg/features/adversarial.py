@@ -22,8 +22,8 @@ of ``p(x)``, a constant in ``r`` and ``theta``).  The regressor's KL is that
 of unit-variance Gaussians, half the squared distance between the outputs
 (Poisson rates for ``loss='poisson'``).  Each evaluation draws a random
 direction, and the target, the power iterations and the KL pass share one
-frozen noise draw (dropout masks).  Cost: ``2 + vat_power_iterations``
-gradient evaluations per step.
+frozen noise draw (dropout masks).  Cost: about ``2.5 + vat_power_iterations``
+gradient evaluations per step (the target is one more forward pass).
 
 Unlabeled rows: with ``adversarial='virtual'`` classifier rows labelled -1
 (scikit-learn's ``sklearn.semi_supervised`` convention) get zero targets and
@@ -60,10 +60,14 @@ def fgsm_inputs(X, G, eps, out=None):
 def _unit_rows(d):
     """Scale every row of ``d`` to unit L2 norm in place (zero rows stay zero);
     the max-abs prescaling keeps tiny float32 gradients from underflowing."""
-    for _ in range(2):  # 1: by the max abs value, 2: by the norm
-        s = np.max(np.abs(d), axis=1) if _ == 0 else np.sqrt(np.einsum("ij,ij->i", d, d))
-        np.divide(1.0, s, out=s, where=s > 0)
-        d *= s[:, None]
+    _scale_rows(d, np.max(np.abs(d), axis=1))
+    return _scale_rows(d, np.sqrt(np.einsum("ij,ij->i", d, d)))
+
+
+def _scale_rows(d, s):
+    """``d_i /= s_i`` where ``s_i > 0``, in place."""
+    np.divide(1.0, s, out=s, where=s > 0)
+    d *= s[:, None]
     return d
 
 
@@ -276,7 +280,7 @@ class Adversarial(Feature):
         minimizes ``a J(x, y) + (1 - a) KL(p(x) || p(x + r))``, ``p(x)`` the
         model's own prediction (held constant), ``r`` of L2 norm ``eps`` the
         direction of largest change found by power iteration (about
-        ``2 + vat_power_iterations`` times the cost of a step; random, so
+        ``2.5 + vat_power_iterations`` times the cost of a step; random, so
         full-batch optimizers refuse it); for the regressor the KL of
         unit-variance Gaussians, half the squared distance of the outputs.
         With 'virtual', classifier rows labelled -1 are unlabeled
@@ -328,6 +332,11 @@ class Adversarial(Feature):
         if kind is None:
             return
         if kind == "fgsm":
+            if getattr(trainer.params.optimizer, "_product", None) == "fisher_vp":
+                raise ValueError(
+                    "adversarial='fgsm' adds a data-dependent term to the objective, and the "
+                    "natural gradient's Fisher product is defined for the data loss only; use "
+                    "optimizer='newton', 'cg' or 'lbfgs', or adversarial=None.")
             plan.terms.append(AdversarialTerm(p["adversarial_eps"], p["adversarial_weight"]))
             return
         if trainer.params.optimizer.full_batch:
