@@ -34,6 +34,7 @@ API_MODULES = (
     "sklreg.initializers",
     "sklreg.activations",
     "sklreg.inspection",
+    "sklreg.adversarial",
     "sklreg.exceptions",
 )
 
