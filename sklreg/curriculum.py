@@ -93,6 +93,6 @@ def per_sample_loss(estimator, X, y):
     if getattr(estimator, "loss", None) == "poisson":  # half Poisson deviance per row
         mu = np.maximum(pred, np.finfo(np.float64).tiny)
         ylogy = np.where(Y > 0, Y * np.log(np.where(Y > 0, Y, 1.0) / mu), 0.0)
-        return (ylogy - Y + mu).sum(axis=1)
-    diff = pred - Y
+        return np.nansum(ylogy - Y + mu, axis=1)  # NaN: missing label (multi-task, 7.7)
+    diff = np.nan_to_num(pred - Y, nan=0.0)
     return 0.5 * np.einsum("ij,ij->i", diff, diff)
