@@ -318,9 +318,12 @@ class AugmentHook:
                 "callable must return finite inputs."
             )
         Ya = np.asarray(self.encode(ya), dtype=self.dtype)
-        if not np.all(np.isfinite(Ya)):
+        # NaN targets are missing labels where the batch had some (multi-task, 7.7)
+        bad = np.isinf(Ya) if np.isnan(Yb).any() else ~np.isfinite(Ya)
+        if np.any(bad):
             raise ValueError(
                 "augment returned a y_batch with NaN or infinite values; the augment "
-                "callable must return finite targets."
+                "callable must return finite targets (NaN only as missing labels of a "
+                "multi-task regressor whose y_batch had some)."
             )
         return Xa, Ya, w

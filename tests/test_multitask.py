@@ -280,6 +280,24 @@ def test_validation_with_missing_labels():
                                 **FAST).fit(X, Y)
 
 
+def _augment_jitter(X, y, rng):
+    return np.r_[X, X + 0.01 * rng.normal(size=X.shape)], np.r_[y, y]
+
+
+def test_curriculum_and_augment_with_missing_labels():
+    from sklreg.curriculum import per_sample_loss
+
+    X, Y, _ = _tasks(n=80)
+    est = MLPRegularizedRegressor(hidden_layer_sizes=(4,), task_weights=[1, 1, 1], **FAST)
+    est.fit(X, Y)
+    difficulty = per_sample_loss(est, X, Y)  # missing entries add 0 to a row's loss
+    P = est.predict(X)
+    np.testing.assert_allclose(difficulty, 0.5 * np.nansum((P - Y) ** 2, axis=1), rtol=1e-12)
+    est.set_params(curriculum="deterministic").fit(X, Y)
+    est.set_params(curriculum=None, augment=_augment_jitter).fit(X, Y)  # NaN passed through
+    assert np.isfinite(est.loss_)
+
+
 def test_full_batch_optimizer_with_missing_labels():
     X, Y, _ = _tasks(n=80)
     est = MLPRegularizedRegressor(hidden_layer_sizes=(8,), task_hidden_layer_sizes=(2,),
