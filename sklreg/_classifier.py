@@ -23,6 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from ._base_mlp import _BaseMLP
 from ._partial_fit import partial_fit_available, partial_fit_if
 from ._docs import classifier_doc
+from ._docs_examples import CLASSIFIER_EXAMPLES
 from .features.adversarial import split_unlabeled
 from ._links import DocLinkMixin
 from ._validation import check_interval
@@ -32,28 +33,8 @@ from .noise import smooth_labels
 __all__ = ["MLPRegularizedClassifier"]
 
 
-_SEE_ALSO_EXAMPLES = """
-    See Also
-    --------
-    MLPRegularizedRegressor : The same network for regression.
-    BaggingNetClassifier : Bagging of these networks (book 7.11).
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sklreg import MLPRegularizedClassifier
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPRegularizedClassifier(hidden_layer_sizes=(16,), alpha=1e-3, dropout=0.1,
-    ...                                max_iter=20, random_state=0).fit(X, y)
-    >>> clf.classes_
-    array([0, 1, 2])
-    >>> clf.predict_proba(X[:2]).shape, clf.predict(X[:2]).shape
-    ((2, 3), (2,))
-"""
-
-
 class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
-    __doc__ = classifier_doc() + _SEE_ALSO_EXAMPLES
+    __doc__ = classifier_doc() + CLASSIFIER_EXAMPLES
 
     def __init__(
         self,

@@ -16,6 +16,7 @@ from sklearn.utils import assert_all_finite
 from ._base_mlp import _BaseMLP
 from ._partial_fit import partial_fit_available, partial_fit_if
 from ._docs import regressor_doc
+from ._docs_examples import REGRESSOR_EXAMPLES
 from ._links import DocLinkMixin
 from ._validation import check_options
 from .features.multitask import MultiTask, present_mean, score_missing
@@ -24,29 +25,8 @@ from .losses import SquaredError
 __all__ = ["MLPRegularizedRegressor"]
 
 
-_SEE_ALSO_EXAMPLES = """
-    See Also
-    --------
-    MLPRegularizedClassifier : The same network for classification.
-    BaggingNetRegressor : Bagging of these networks (book 7.11).
-    RidgeClosedForm : The closed-form linear model with the same ``alpha``.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_regression
-    >>> from sklreg import MLPRegularizedRegressor
-    >>> X, y = make_regression(n_samples=100, n_features=4, noise=1.0, random_state=0)
-    >>> reg = MLPRegularizedRegressor(hidden_layer_sizes=(16,), alpha=1e-3,
-    ...                               optimizer="lbfgs", max_iter=20, random_state=0)
-    >>> reg.fit(X, y).predict(X[:3]).shape
-    (3,)
-    >>> [w.shape for w in reg.coefs_]
-    [(4, 16), (16, 1)]
-"""
-
-
 class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _BaseMLP):
-    __doc__ = regressor_doc() + _SEE_ALSO_EXAMPLES
+    __doc__ = regressor_doc() + REGRESSOR_EXAMPLES
 
     def __init__(
         self,
