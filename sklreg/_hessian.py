@@ -137,6 +137,10 @@ class FullBatchOracle:
                  if not l.supports_r_op()]
         if not hasattr(self.objective.loss, "output_hvp"):
             names.append(type(self.objective.loss).__name__)
+        names += [  # objective terms on the data without their own curvature
+            type(t).__name__ for t in self.objective.terms
+            if t.gradient and t.uses_data and not hasattr(t, "hessian_vp")
+        ]
         return sorted(set(names))
 
     def _require_rop(self, what):
@@ -145,7 +149,8 @@ class FullBatchOracle:
                 f"{what} need the R-operator of every layer, activation and output "
                 f"loss; this network has component(s) without one: "
                 f"{', '.join(self._without_rop())} (noise, dropout, batch "
-                "normalization, activity penalties or a custom layer). Use hvp='fd' "
+                "normalization, activity penalties, a data term without its own "
+                "curvature or a custom layer). Use hvp='fd' "
                 "(central differences of gradients under one frozen noise draw) or "
                 "turn those regularizers off."
             )
@@ -222,7 +227,7 @@ class FullBatchOracle:
 
     def fisher_vp(self, theta, v, out=None):
         """``F v`` (Fisher of the predictive distribution, plus penalty curvature)."""
-        if not self.supports_rop:
+        if not self.objective._exact_input_ops():  # terms: Objective.fisher_vp says
             raise ValueError(
                 "The Fisher-vector product needs the R-operator of every layer; this "
                 f"network has component(s) without one: {', '.join(self._without_rop())} "

@@ -32,7 +32,8 @@ def _per_layer(name, **kw):
 @register
 class NormPenalties(Feature):
     name, section = "norms", "7.1, 7.2, 7.9"
-    example = {"alpha": 0.01, "l1": 0.001, "max_norm": 3.0}
+    example = {"alpha": 0.01, "l1": 0.001, "l1_method": "subgradient",
+               "max_norm": 3.0}
     params = (
         Param("alpha", 1e-4, _per_layer("alpha"), """
     alpha : float or sequence of float, default=1e-4
