@@ -207,6 +207,16 @@ def test_vat_term_gradient_with_the_perturbation_held_fixed(task):
     assert_allclose(value, frozen(theta), rtol=1e-9)
     assert value > 0 and np.linalg.norm(grad) > 0
     assert rel_err(grad, central_diff(frozen, theta)) < RTOL_GRAD
+    # its curvature: the same frozen term (same draw), H v by the R-operator
+    v = np.random.default_rng(0).normal(size=theta.size)
+    hv = term.hessian_vp(theta, v, np.zeros_like(theta), Batch(
+        obj, Xv, Y, w, Context(training=True, rng=np.random.default_rng(3))))
+
+    def frozen_grad_v(t):
+        g = obj.data_loss_grad(t, Xv + R, P, None, Context(training=True))[1]
+        return (1 - a) * float(g @ v)
+
+    assert rel_err(hv, central_diff(frozen_grad_v, theta)) < 1e-5
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
