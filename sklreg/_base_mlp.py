@@ -1,12 +1,13 @@
 """Shared fit/predict machinery of the MLP estimators (:class:`_BaseMLP`).
 
-The estimators are glue: they validate parameters, encode targets, build the
-network/objective, initialize the flat parameter vector and hand everything to
-the single training loop (:mod:`sklreg._training`).  Names of components
-(optimizer, schedule, initializer, activation) are resolved only through the
-registries.  The public classes live in :mod:`sklreg.mlp`.
+The base names no book feature: a fit validates the core parameters, encodes
+the targets, builds the network and the objective, initializes the flat
+parameter vector, then lets every registered feature (:mod:`sklreg.features`)
+act on the data, the outer phases and the plan of the training loop
+(:mod:`sklreg._training`) through a :class:`~sklreg._trainer.Trainer`.  The
+public classes live in :mod:`sklreg.mlp`; ``docs/architecture.md`` describes
+the flow.
 """
-
 
 import copy
 import warnings
@@ -16,33 +17,25 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import assert_all_finite
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from . import activations as _activations  # noqa: F401  (registers activations)
 from . import initializers as _initializers  # noqa: F401  (registers initializers)
 from . import optim as _optim  # noqa: F401  (registers optimizers and schedules)
 from ._early_stopping import ACCEPT_SPARSE as _ACCEPT_SPARSE, DTYPES as _DTYPES
+from ._history import CallbackSupport, fit_call
+from ._layer_state import finish_layers, predict_raw, sync_layers
 from ._objective import Objective
+from ._params import check_full_batch, validate_mlp_params
+from ._persistence import PersistenceMixin
+from ._registry import ComponentParamsMixin
 from ._rng import make_rng
 from ._trainer import FitData, Trainer, helper_spec
+from ._validation import atomic_fit, check_per_sample, check_sample_weight, param_owner
 from .features import FEATURES, FitPlan
-from .features.curriculum import check_difficulty
-from .features.multitask import split_missing_labels
-from ._params import check_full_batch, validate_mlp_params
-from ._history import CallbackSupport, fit_call
-from ._persistence import PersistenceMixin
-from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
-from ._training import LoopState, MinibatchProblem, report_stop, run_full_batch, run_minibatch
-from ._validation import atomic_fit, check_sample_weight, param_owner
-from .activity import ZERO_FRACTION_ROWS, hidden_zero_fractions
-from .batchnorm import recalibrate_batch_norm
-from .dropout import dropout_predict
-from .layers import rebuild_network, validate_inference_params
 from .network import build_network
-from .noise import AugmentHook
 
 __all__ = ["_BaseMLP"]
-
 
 
 def _copy_training_state(state):
@@ -55,7 +48,7 @@ def _restore_views(est):
         est._set_coef_views()
 
 
-class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
+class _BaseMLP(PersistenceMixin, CallbackSupport, ComponentParamsMixin, BaseEstimator):
     """Shared fit/predict machinery; subclasses encode targets and pick the loss."""
 
     # ---------------------------------------------------------------- fitting
@@ -129,85 +122,68 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
     def _fit_unsafe(
         self, X, y, sample_weight, incremental, classes=None, validation=None, difficulty=None
     ):
+        # 1. core parameters, then the features' (Feature.validate), full-batch conflicts
         params = validate_mlp_params(self)
-        spec = helper_spec()  # a meta-algorithm's helper model (Trainer.fit_helper)
         self._check_extra_params()
         check_full_batch(self, params.optimizer)
         first = not hasattr(self, "_theta") or not (incremental or self.warm_start)
-        y, missing = split_missing_labels(self, y, first)  # multi-task: NaN = no label (7.7)
-        X, y = validate_data(
-            self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, multi_output=True,
-            y_numeric=not is_classifier(self), reset=first,
-        )
-        if not is_classifier(self):  # y_numeric turned None into NaN after the check
-            assert_all_finite(y, input_name="y")
-        if missing is not None:
-            y = np.where(missing, np.nan, y)
-        if sp.issparse(X) and X.format == "csc":
-            X = X.tocsr()  # row slicing for minibatches
+        # 2. data: inputs, encoded targets, sample and class weights
+        X, y = self._validate_fit_data(X, y, first)
         dtype = X.dtype if first else self._theta.dtype
         X = X.astype(dtype, copy=False)
         Y = self._encode_targets(y, first, classes).astype(dtype, copy=False)
-        sw = check_sample_weight(sample_weight, X.shape[0], dtype)
-        sw = self._apply_class_weight(y, sw, dtype)
+        sw = self._apply_class_weight(y, check_sample_weight(sample_weight, X.shape[0], dtype),
+                                      dtype)
+        # 3. network: new parameters, or the previous model (warm start, partial_fit)
         if first:
             self._rng = make_rng(self.random_state)
             self._build(params, X.shape[1], Y.shape[1], dtype)
             self._init_theta(params, Y, sw)
             self._reset_training_counters()
             self._feature_state = {}  # what features keep between calls (Trainer.keep)
-        elif self._layer_sizes[1:-1] != list(params.hidden):
-            raise ValueError(
-                "hidden_layer_sizes changed since the previous fit; with warm_start=True "
-                "or partial_fit the architecture must stay the same "
-                f"({tuple(self._layer_sizes[1:-1])})."
-            )
-        if not first:  # dropout/noise/... may have changed (warm_start, partial_fit)
-            self._sync_layers(params)
+        else:
+            self._check_same_architecture(params)
+            sync_layers(self, params)  # dropout/noise/... may have changed
         self._call_epoch0 = self._epochs
         self._set_coef_views()
-
+        # 4-6. features: data phase, outer phases before training, the plan
         data = FitData(X, Y, y, sw, sample_weight is not None,
-                       check_difficulty(difficulty, X.shape[0]), validation=validation)
-        trainer = Trainer(self, params, first, incremental, spec)
-        for feature in FEATURES:  # the data of the fit (validation split)
+                       check_per_sample("sample_difficulty", difficulty, X.shape[0],
+                                        "higher = harder"),
+                       validation=validation)
+        trainer = Trainer(self, params, first, incremental, helper_spec())
+        for feature in FEATURES:
             feature.prepare(trainer, data)
-        for feature in FEATURES:  # outer phases before training (pretraining)
+        for feature in FEATURES:
             feature.before_training(trainer, data)
         plan = FitPlan()
         for feature in FEATURES:
             feature.contribute(trainer, data, plan)
-        # every phase of this fit: objective terms, gradient and step transforms
-        self._objective.terms = plan.terms
-        trainer.grad_hooks = plan.grad_hooks
-        trainer.step_hooks = plan.every_phase_step_hooks
+        self._objective.terms = plan.terms  # every phase: terms, gradient/step transforms
+        trainer.grad_hooks, trainer.step_hooks = plan.grad_hooks, plan.every_phase_step_hooks
         trainer.batch_size_schedule = plan.batch_size_schedule
         callbacks = plan.pre_callbacks + plan.callbacks
-        state = self._train_phase(
-            params, data.X, data.Y, data.sw, callbacks, trainer.step_hooks + plan.step_hooks,
-            1 if incremental else self.max_iter,
+        # 7. train
+        state = trainer.train(
+            data.X, data.Y, data.sw, callbacks, trainer.step_hooks + plan.step_hooks,
+            1 if incremental else self.max_iter, sampler=plan.sampler, start_is_model=not first,
             keep_state=incremental and hasattr(self, "optimizer_") and not first,
-            sampler=plan.sampler, start_is_model=not first, grad_hooks=plan.grad_hooks,
-            batch_size_schedule=plan.batch_size_schedule,
         )
-        stopper = trainer.stopper  # the stopping rule (Algorithm 7.1) or None
-        for feature in FEATURES:  # outer phases after training (Algorithms 7.2/7.3)
+        # 8. outer phases after training; the attributes features return
+        for feature in FEATURES:
             attributes = dict(getattr(feature, "attributes", {}))
-            attributes.update(feature.after_training(trainer, data, stopper, state) or {})
+            attributes.update(feature.after_training(trainer, data, trainer.stopper, state) or {})
             for name, value in attributes.items():
                 setattr(self, name, value)
-        # batch norm: recompute the statistics when the returned parameters are not
-        # the last minibatch iterate (early stopping, averaging) or when a full-batch
-        # method's line searches fed them trial points
-        replaced = self.optimizer_.full_batch or any(
+        # 9. finish: layer statistics of the returned parameters, sklearn's attributes
+        replaced = self.optimizer_.full_batch or any(  # not the last minibatch iterate
             getattr(cb, "replaces_parameters", False) for cb in callbacks
         )
-        self._finish_layers(params, data.X, data.sw, first, replaced, incremental)
-        self._record_attributes(params, stopper)
-        if (
-            not incremental and not state.converged and not (stopper and stopper.stopped)
-            and not (state.interrupted or state.diverged)
-        ):
+        finish_layers(self, params, data.X, data.sw, first, replaced, incremental)
+        self._record_attributes(trainer.stopper)
+        stopped = trainer.stopper is not None and trainer.stopper.stopped
+        if not (incremental or state.converged or stopped or state.interrupted
+                or state.diverged):
             warnings.warn(
                 state.message
                 or f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and "
@@ -216,57 +192,25 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
             )
         return self
 
-    def _train_phase(
-        self, params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=False,
-        sampler=None, max_steps=None, start_is_model=None, grad_hooks=(),
-        batch_size_schedule=None,
-    ):
-        """Run the training loop once on (X, Y, sw), continuing the epoch and
-        update counters (``n_iter_`` counts the epochs of the current call).
+    def _validate_fit_data(self, X, y, first):
+        """``validate_data`` for fit (``reset`` on a first fit); CSR rows."""
+        X, y = validate_data(
+            self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, multi_output=True,
+            y_numeric=not is_classifier(self), reset=first,
+        )
+        if not is_classifier(self):  # y_numeric turned None into NaN after the check
+            assert_all_finite(y, input_name="y")
+        if sp.issparse(X) and X.format == "csc":
+            X = X.tocsr()  # row slicing for minibatches
+        return X, y
 
-        A fresh optimizer and schedule are started unless ``keep_state``
-        (partial_fit, Algorithm 7.3).  ``start_is_model`` (default:
-        ``keep_state``) says the current parameters are a trained model that
-        divergence must not lose.  Returns the loop's final state; raises
-        when training diverged with nothing worth keeping, warns when it
-        diverged or was interrupted (Ctrl-C) and kept the best parameters.
-        """
-        if not keep_state:
-            self.optimizer_ = params.optimizer.start(self._theta)
-        n = X.shape[0]
-        batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
-        if not keep_state:
-            steps = -(-n // batch_size) if batch_size_schedule is None else (
-                batch_size_schedule.steps_per_epoch(n, self._epochs, self.max_iter))
-            self.lr_schedule_ = params.schedule.start(steps, self.max_iter)
-        problem = MinibatchProblem(
-            objective=self._objective,
-            optimizer=self.optimizer_,
-            schedule=self.lr_schedule_,
-            learning_rate=params.learning_rate,
-            batch_size=batch_size,
-            shuffle=self.shuffle,
-            rng=np.random.default_rng(self._rng.integers(2**63)),
-            noise_rng=np.random.default_rng(self._rng.integers(2**63)),
-            grad_hooks=list(grad_hooks),
-            step_hooks=step_hooks,
-            callbacks=callbacks,
-            verbose=self.verbose,
-            sampler=sampler,
-            batch_size_schedule=batch_size_schedule,
-            max_steps=max_steps,
-        )
-        Y, problem.batch_hooks = self._batch_setup(params, X, Y, problem.noise_rng)
-        state = LoopState(
-            epoch=self._epochs, step=self.t_, loss_curve=self.loss_curve_, history=self.history_,
-            start_is_model=keep_state if start_is_model is None else start_is_model,
-        )
-        run = run_full_batch if self.optimizer_.full_batch else run_minibatch
-        run(problem, self._theta, X, Y, sw, n_epochs, state)
-        self._epochs, self.t_ = state.epoch, state.step
-        self.n_iter_ = self._epochs - self._call_epoch0
-        report_stop(state, params.learning_rate)
-        return state
+    def _check_same_architecture(self, params):
+        if self._layer_sizes[1:-1] != list(params.hidden):
+            raise ValueError(
+                "hidden_layer_sizes changed since the previous fit; with warm_start=True "
+                "or partial_fit the architecture must stay the same "
+                f"({tuple(self._layer_sizes[1:-1])})."
+            )
 
     def _check_extra_params(self):
         """Subclass hook for task-specific parameters (class_weight)."""
@@ -306,7 +250,7 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
         """Name of the output unit, as scikit-learn's ``out_activation_``."""
         return "identity"
 
-    def _record_attributes(self, params, stopper):
+    def _record_attributes(self, stopper):
         """scikit-learn's MLP attributes: loss_, best_loss_, n_layers_, out_activation_."""
         curve = [v for v in self.loss_curve_ if np.isfinite(v)]
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
@@ -315,85 +259,14 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, BaseEstimator):
         self.n_layers_ = len(self._layer_sizes)
         self.out_activation_ = self._out_activation()
 
-    # ------------------------------------------------------------- parameters
-    _COMPONENTS = {"optimizer": OPTIMIZERS, "lr_schedule": SCHEDULES, "init": INITIALIZERS,
-                   "activation": ACTIVATIONS}
-
-    def set_params(self, **params):
-        """Set parameters; ``optimizer__beta_2=0.99`` also works when ``optimizer``
-        is given by name (the name is first replaced by its default object,
-        e.g. ``'adam'`` -> ``Adam()``)."""
-        for key in list(params):
-            name, sep, _ = key.partition("__")
-            value = params.get(name, getattr(self, name, None))
-            if sep and name in self._COMPONENTS and isinstance(value, str):
-                obj = self._COMPONENTS[name].resolve(value, name)
-                if hasattr(obj, "set_params"):
-                    params[name] = obj
-        return super().set_params(**params)
-
     # ------------------------------------------------------------- inference
     def _forward(self, X):
-        check_is_fitted(self, "_theta")
-        X = validate_data(self, X, accept_sparse=_ACCEPT_SPARSE, dtype=_DTYPES, reset=False)
-        X = X.astype(self._theta.dtype, copy=False)
-        rule = validate_inference_params(self)
-        if rule != "weight_scaling" and getattr(self, "_predict_seed", None) is not None:
-            # book 7.12: Monte Carlo / geometric-mean dropout ensembles, seeded
-            return dropout_predict(
-                self._objective, self._theta, X, rule, self.n_mc_samples, self._predict_seed
-            )
-        return self._objective.predict(self._theta, X)
-
-    # ------------------------------------------------ noise, dropout, batch norm
-    def _sync_layers(self, params):
-        """Rebuild the layer stack if its options changed since the last fit."""
-        network = rebuild_network(
-            self._objective.network, getattr(self, "_layer_config", None), params.layers,
-            self._layer_sizes, params.activation, self._objective.loss,
-        )
-        self._objective.network, self._layer_config = network, params.layers
+        """Outputs after the link for ``X`` (dropout inference rules included)."""
+        return predict_raw(self, X)
 
     def _training_targets(self, Y):
         """Encoded targets used by the training objective (label smoothing)."""
         return Y
-
-    def _batch_setup(self, params, X, Y, noise_rng):
-        """Training targets and per-minibatch hooks (``augment``, book 7.4)."""
-        Y_train = self._training_targets(Y)
-        if params.augment is None:
-            return Y_train, []
-        hook = AugmentHook(
-            params.augment,
-            self._decode_targets,
-            lambda y: self._training_targets(self._encode_batch(y)),
-            noise_rng.spawn(1)[0],
-            X.shape[1],
-            self._theta.dtype,
-        )
-        return Y, [hook]
-
-    def _finish_layers(self, params, X, sw, first, replaced, incremental):
-        """After training: batch-norm statistics of the returned parameters,
-        zero-activation fractions, the seed of Monte Carlo dropout predictions."""
-        network = self._objective.network
-        if params.layers.batch_norm and replaced:
-            recalibrate_batch_norm(network, self._theta, X, sw)
-        cfg = params.layers
-        if not incremental or any(cfg.activity_l1) or any(cfg.activity_kl) or any(
-            cfg.activity_student_t
-        ):
-            # one inference pass: skipped by a plain partial_fit (~15% of its cost)
-            if X.shape[0] > ZERO_FRACTION_ROWS:  # a fixed-size seeded sample
-                rows = np.sort(self._rng.choice(X.shape[0], ZERO_FRACTION_ROWS, replace=False))
-                X = X[rows]
-            self.hidden_zero_fraction_ = hidden_zero_fractions(network, self._theta, X)
-        elif first or not hasattr(self, "hidden_zero_fraction_"):
-            self.hidden_zero_fraction_ = None
-        if not params.layers.has_dropout:
-            self._predict_seed = None
-        elif first or getattr(self, "_predict_seed", None) is None:
-            self._predict_seed = int(self._rng.integers(2**63))
 
     # ------------------------------------------------------------- pickling
     # (version recording and the format check: sklreg/_persistence.py)

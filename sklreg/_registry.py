@@ -28,6 +28,7 @@ __all__ = [
     "SCHEDULES",
     "INITIALIZERS",
     "ACTIVATIONS",
+    "ComponentParamsMixin",
 ]
 
 
@@ -105,3 +106,35 @@ OPTIMIZERS = Registry("optimizer")
 SCHEDULES = Registry("learning-rate schedule")
 INITIALIZERS = Registry("initializer")
 ACTIVATIONS = Registry("activation")
+
+
+class ComponentParamsMixin:
+    """``set_params(optimizer__beta_2=0.99)`` also when ``optimizer`` is given by
+    name: the name is first replaced by its default object (``'adam'`` ->
+    ``Adam()``), for every parameter resolved through a registry."""
+
+    _COMPONENTS = {"optimizer": OPTIMIZERS, "lr_schedule": SCHEDULES, "init": INITIALIZERS,
+                   "activation": ACTIVATIONS}
+
+    def set_params(self, **params):
+        """Set parameters; nested component knobs work when the component is
+        given by name (``optimizer__beta_2=0.99`` with ``optimizer='adam'``).
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        for key in list(params):
+            name, sep, _ = key.partition("__")
+            value = params.get(name, getattr(self, name, None))
+            if sep and name in self._COMPONENTS and isinstance(value, str):
+                obj = self._COMPONENTS[name].resolve(value, name)
+                if hasattr(obj, "set_params"):
+                    params[name] = obj
+        return super().set_params(**params)

@@ -19,7 +19,7 @@ from ._docs import regressor_doc
 from ._docs_examples import REGRESSOR_EXAMPLES
 from ._links import DocLinkMixin
 from ._validation import check_options
-from .features.multitask import MultiTask, present_mean, score_missing
+from .features.multitask import MultiTask, present_mean, score_missing, split_missing_labels
 from .losses import SquaredError
 
 __all__ = ["MLPRegularizedRegressor"]
@@ -212,6 +212,12 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
             The updated estimator.
         """
         return self._fit(X, y, sample_weight, incremental=True)
+
+    def _validate_fit_data(self, X, y, first):
+        """With the multi-task feature, NaN in ``y`` is a missing label (7.7)."""
+        y, missing = split_missing_labels(self, y, first)
+        X, y = super()._validate_fit_data(X, y, first)
+        return X, (y if missing is None else np.where(missing, np.nan, y))
 
     def _check_extra_params(self):
         check_options("loss", self.loss, list(self._LOSSES))

@@ -15,12 +15,19 @@ from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from ._training import nested_fit
+from ._layer_state import batch_setup, sync_layers
+from ._training import (
+    LoopState, MinibatchProblem, nested_fit, report_stop, run_full_batch, run_minibatch,
+)
+from ._validation import resolve_batch_size
 
-__all__ = ["Trainer", "FitData", "HelperSpec", "helper_spec", "load_hidden", "freeze_hook"]
+__all__ = [
+    "Trainer", "FitData", "HelperSpec", "helper_spec", "run_phase", "load_hidden", "freeze_hook",
+]
 
 
 @dataclass(frozen=True)
@@ -135,12 +142,15 @@ class Trainer:
 
     # ------------------------------------------------------------- acting
     def train(self, X, Y, sw, callbacks=(), step_hooks=None, n_epochs=1, keep_state=False,
-              max_steps=None):
-        """Run one more training phase on (X, Y, sw); see ``_BaseMLP._train_phase``."""
+              max_steps=None, sampler=None, start_is_model=None):
+        """Run one more training phase on (X, Y, sw) with the fit's gradient
+        transforms and minibatch sizes; ``step_hooks`` default to the fit's
+        step transforms (see :func:`run_phase`)."""
         hooks = self.step_hooks if step_hooks is None else list(step_hooks)
-        return self._est._train_phase(
-            self.params, X, Y, sw, list(callbacks), hooks, n_epochs, keep_state=keep_state,
-            max_steps=max_steps, grad_hooks=self.grad_hooks,
+        return run_phase(
+            self._est, self.params, X, Y, sw, list(callbacks), hooks, n_epochs,
+            keep_state=keep_state, sampler=sampler, max_steps=max_steps,
+            start_is_model=start_is_model, grad_hooks=self.grad_hooks,
             batch_size_schedule=self.batch_size_schedule,
         )
 
@@ -155,7 +165,7 @@ class Trainer:
         """Rebuild the layer stack with some layer options changed (the
         parameter vector and batch-norm statistics are kept)."""
         cfg = replace(self._est._layer_config, **changes)
-        self._est._sync_layers(SimpleNamespace(layers=cfg, activation=self.params.activation))
+        sync_layers(self._est, SimpleNamespace(layers=cfg, activation=self.params.activation))
 
     def fit_helper(self, X, y, sample_weight=None, *, initial_hidden=(), frozen_layers=0,
                    **overrides):
@@ -204,3 +214,57 @@ def freeze_hook(network, n_layers):
         return grad
 
     return hook
+
+
+# ------------------------------------------------------- one training phase
+def run_phase(
+    est, params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=False,
+    sampler=None, max_steps=None, start_is_model=None, grad_hooks=(),
+    batch_size_schedule=None,
+):
+    """Run the training loop once on (X, Y, sw) for ``est``, continuing its
+    epoch and update counters (``n_iter_`` counts the epochs of the call).
+
+    A fresh optimizer and schedule are started unless ``keep_state``
+    (partial_fit, Algorithm 7.3).  ``start_is_model`` (default:
+    ``keep_state``) says the current parameters are a trained model that
+    divergence must not lose.  Returns the loop's final state; raises when
+    training diverged with nothing worth keeping, warns when it diverged or
+    was interrupted (Ctrl-C) and kept the best parameters.
+    """
+    if not keep_state:
+        est.optimizer_ = params.optimizer.start(est._theta)
+    n = X.shape[0]
+    batch_size = resolve_batch_size(est.batch_size, n)
+    if not keep_state:
+        steps = -(-n // batch_size) if batch_size_schedule is None else (
+            batch_size_schedule.steps_per_epoch(n, est._epochs, est.max_iter))
+        est.lr_schedule_ = params.schedule.start(steps, est.max_iter)
+    problem = MinibatchProblem(
+        objective=est._objective,
+        optimizer=est.optimizer_,
+        schedule=est.lr_schedule_,
+        learning_rate=params.learning_rate,
+        batch_size=batch_size,
+        shuffle=est.shuffle,
+        rng=np.random.default_rng(est._rng.integers(2**63)),
+        noise_rng=np.random.default_rng(est._rng.integers(2**63)),
+        grad_hooks=list(grad_hooks),
+        step_hooks=step_hooks,
+        callbacks=callbacks,
+        verbose=est.verbose,
+        sampler=sampler,
+        batch_size_schedule=batch_size_schedule,
+        max_steps=max_steps,
+    )
+    Y, problem.batch_hooks = batch_setup(est, params, X, Y, problem.noise_rng)
+    state = LoopState(
+        epoch=est._epochs, step=est.t_, loss_curve=est.loss_curve_, history=est.history_,
+        start_is_model=keep_state if start_is_model is None else start_is_model,
+    )
+    run = run_full_batch if est.optimizer_.full_batch else run_minibatch
+    run(problem, est._theta, X, Y, sw, n_epochs, state)
+    est._epochs, est.t_ = state.epoch, state.step
+    est.n_iter_ = est._epochs - est._call_epoch0
+    report_stop(state, params.learning_rate)
+    return state

@@ -233,3 +233,22 @@ def check_no_missing_labels(y):
             "Input y contains None (missing labels). Drop or impute the samples with "
             "missing labels before fitting."
         )
+
+
+def resolve_batch_size(batch_size, n):
+    """``batch_size`` ('auto' is ``min(200, n)``) capped at the ``n`` rows."""
+    return min(200 if batch_size == "auto" else int(batch_size), n)
+
+
+def check_per_sample(name, value, n, meaning):
+    """A fit argument with one finite value per training row -> float64 array
+    of shape (n,), or None; ``meaning`` completes the error message."""
+    if value is None:
+        return None
+    d = np.asarray(value, dtype=np.float64)
+    if d.shape != (n,) or not np.all(np.isfinite(d)):
+        raise ValueError(
+            f"{name} must be a finite array of shape ({n},) (one value per training "
+            f"sample, {meaning}); got shape {d.shape}."
+        )
+    return d

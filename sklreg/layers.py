@@ -90,6 +90,11 @@ class LayerConfig:
         return self.input_dropout > 0 or any(r > 0 for r in self.dropout)
 
     @property
+    def has_activity_penalty(self):
+        """True if some hidden layer's activations are penalized (book 7.10)."""
+        return any(self.activity_l1) or any(self.activity_kl) or any(self.activity_student_t)
+
+    @property
     def is_plain(self):
         """True when the plan adds no layer (the plain Dense/activation stack)."""
         return not (

@@ -8,7 +8,6 @@ difficulty from ``fit(sample_difficulty=)`` or a first model.
 from __future__ import annotations
 
 
-import numpy as np
 
 from ..callbacks import LossPlateau
 from ..curriculum import Curriculum, per_sample_loss
@@ -33,19 +32,6 @@ class HoldUntilComplete:
 
     def on_train_end(self, state, theta):
         self.rule.on_train_end(state, theta)
-
-
-def check_difficulty(sample_difficulty, n):
-    """``fit(sample_difficulty=)`` -> finite float array of shape (n,), or None."""
-    if sample_difficulty is None:
-        return None
-    d = np.asarray(sample_difficulty, dtype=np.float64)
-    if d.shape != (n,) or not np.all(np.isfinite(d)):
-        raise ValueError(
-            f"sample_difficulty must be a finite array of shape ({n},) (one value per "
-            f"training sample, higher = harder); got shape {d.shape}."
-        )
-    return d
 
 
 @register

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..noise import PerturbedDense, check_per_example_memory, per_example_bytes
+from .._validation import resolve_batch_size
 from ._base import Feature, Param, options, register
 
 __all__ = ["PerExampleSampling"]
@@ -58,8 +59,7 @@ class PerExampleSampling(Feature):
         if trainer.estimator_params["weight_noise_sampling"] != "example":
             return
         bs = trainer.estimator_params["batch_size"]
-        n = data.X.shape[0]
-        batch = min(200, n) if bs == "auto" else min(int(bs), n)
+        batch = resolve_batch_size(bs, data.X.shape[0])
         total = 0
         network = trainer.objective.network
         for layer, P in zip(network.layers, network.layer_params(trainer.theta)):
