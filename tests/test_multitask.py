@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_multilabel_classification
 from sklearn.metrics import r2_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg._testing import training_objective
@@ -15,7 +16,7 @@ from sklreg.architecture import BlockDense
 from sklreg.losses import PoissonDeviance, SigmoidCrossEntropy, SquaredError
 from sklreg.network import Context
 
-from _helpers import RTOL_GRAD, fd_rel_error, frozen_loss_grad
+from _helpers import CHECKS_FIT, RTOL_GRAD, fd_rel_error, frozen_loss_grad
 
 FAST = dict(max_iter=5, learning_rate=0.01, random_state=0)
 
@@ -394,3 +395,12 @@ def test_sharing_beats_separate_models_with_few_labels_per_task():
     ])
     assert (~np.isnan(Ytr)).sum(axis=0).max() < 40  # few labels per task
     assert mse_multi < 0.6 * mse_single  # measured 0.194 vs 0.742 (docs/multitask.md)
+
+
+# ------------------------------------------------------ scikit-learn's checks
+@parametrize_with_checks([  # (a y of NaN only is refused: "Task(s) [0] ... no label")
+    MLPRegularizedRegressor(**CHECKS_FIT, task_hidden_layer_sizes=(4,)),
+    MLPRegularizedRegressor(**CHECKS_FIT, task_hidden_layer_sizes=()),
+])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy.stats import kurtosis
 from sklearn.datasets import make_classification
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklreg.noise
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
@@ -16,7 +17,7 @@ from sklreg.architecture import PerturbedBlockDense
 from sklreg.network import ActivationLayer, Context
 from sklreg.noise import PerturbedDense
 
-from _helpers import RTOL_GRAD, fd_rel_error, frozen_loss_grad
+from _helpers import CHECKS_FIT, RTOL_GRAD, fd_rel_error, frozen_loss_grad
 
 
 @pytest.fixture(autouse=True)
@@ -264,3 +265,21 @@ def test_full_batch_optimizers_refuse_weight_noise():
     with pytest.raises(ValueError, match="weight_noise"):
         MLPRegularizedClassifier(optimizer="lbfgs", weight_noise=0.1,
                                  weight_noise_sampling="example", max_iter=2).fit(X, y)
+
+
+# ------------------------------------------------------ scikit-learn's checks
+def _per_example_failures(estimator):
+    if getattr(estimator, "weight_noise_sampling", "batch") != "example":
+        return {}
+    reason = ("weight noise drawn per example: a weight of 2 and a repeated row see "
+              "different perturbations, so the fits differ")
+    return {"check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason}
+
+
+@parametrize_with_checks([
+    MLPRegularizedClassifier(**CHECKS_FIT, activity_student_t=1e-3),
+    MLPRegularizedRegressor(**CHECKS_FIT, weight_noise=0.01, weight_noise_sampling="example"),
+], expected_failed_checks=_per_example_failures)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)

@@ -178,7 +178,9 @@ def split_missing_labels(est, y, first):
     try:
         arr = np.asarray(y, dtype=float)
     except (TypeError, ValueError):
-        return y, None  # validation reports it
+        arr = None
+    if arr is None or arr.ndim not in (1, 2):
+        return y, None  # validate_data reports it (y=None, strings, 3-D, ...)
     nan = np.isnan(arr)
     if not nan.any():
         return y, None
