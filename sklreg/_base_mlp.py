@@ -9,7 +9,6 @@ public classes live in :mod:`sklreg.mlp`; ``docs/architecture.md`` describes
 the flow.
 """
 
-import copy
 import warnings
 
 import numpy as np
@@ -22,6 +21,7 @@ from sklearn.utils.validation import validate_data
 from . import activations as _activations  # noqa: F401  (registers activations)
 from . import initializers as _initializers  # noqa: F401  (registers initializers)
 from . import optim as _optim  # noqa: F401  (registers optimizers and schedules)
+from ._docs_attributes import FIT_DOC
 from ._early_stopping import ACCEPT_SPARSE as _ACCEPT_SPARSE, DTYPES as _DTYPES
 from ._history import CallbackSupport, fit_call
 from ._layer_state import finish_layers, predict_raw, sync_layers
@@ -38,16 +38,6 @@ from .network import build_network
 __all__ = ["_BaseMLP"]
 
 
-def _copy_training_state(state):
-    """Deep copy of the fitted state, without the coefs_/intercepts_ views."""
-    return copy.deepcopy({k: v for k, v in state.items() if k not in ("coefs_", "intercepts_")})
-
-
-def _restore_views(est):
-    if "_theta" in vars(est):
-        est._set_coef_views()
-
-
 class _BaseMLP(PersistenceMixin, CallbackSupport, ComponentParamsMixin, BaseEstimator):
     """Shared fit/predict machinery; subclasses encode targets and pick the loss."""
 
@@ -56,39 +46,6 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, ComponentParamsMixin, BaseEsti
         self, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None,
         sample_difficulty=None,
     ):
-        """Fit the network on (X, y) for up to ``max_iter`` epochs.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            float32 input is kept float32 (all training runs in float32).
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets: class labels (a label-indicator matrix for multilabel
-            classification) or real values (counts for ``loss='poisson'``).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Each minibatch objective is the weighted mean of per-sample losses.
-        X_val, y_val : array-like, default=None
-            A validation set of your own (book 7.8).  It replaces the internal
-            ``validation_fraction`` split: with ``early_stopping=True`` it drives
-            Algorithm 7.1; otherwise it is only monitored
-            (``validation_loss_curve_``, ``validation_scores_``) and training
-            runs to convergence.  These are fit metadata, and a ``Pipeline``
-            does **not** transform them by default: enable metadata routing,
-            request them with ``set_fit_request(X_val=True, y_val=True)`` and
-            build the pipeline with ``Pipeline(..., transform_input=["X_val"])``
-            (scikit-learn >= 1.6) so the preprocessing fitted on X is applied
-            to X_val (docs/training_safety.md).
-        sample_weight_val : array-like of shape (n_val_samples,), default=None
-            Weights of the validation samples.
-        sample_difficulty : array-like of shape (n_samples,), default=None
-            Per-sample difficulty (higher = harder) for ``curriculum``
-            (draft 8.7.5); without it a first model's per-sample loss is used.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
         validation = None
         if X_val is not None or y_val is not None:
             if X_val is None or y_val is None:
@@ -101,7 +58,9 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, ComponentParamsMixin, BaseEsti
             difficulty=sample_difficulty,
         )
 
-    @atomic_fit(copy_state=_copy_training_state, after_restore=_restore_views)
+    fit.__doc__ = FIT_DOC
+
+    @atomic_fit(deep=True)
     def _fit(self, X, y, sample_weight, incremental, **kwargs):
         """Fit, or leave the estimator exactly as it was if anything raises.
 
@@ -276,7 +235,8 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, ComponentParamsMixin, BaseEsti
     _NOT_PICKLED = ("coefs_", "intercepts_")  # views of _theta
 
     def _rebuild_after_load(self):
-        _restore_views(self)
+        if "_theta" in vars(self):
+            self._set_coef_views()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

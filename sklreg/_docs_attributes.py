@@ -115,3 +115,39 @@ _ATTRIBUTES = """
         ``activity_l1`` or ``activity_kl`` is active (it costs an inference
         pass); otherwise it keeps its value (None if never computed).
 """
+
+
+#: docstring of the MLP estimators' ``fit`` (kept here, next to the attributes)
+FIT_DOC = """Fit the network on (X, y) for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 input is kept float32 (all training runs in float32).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets: class labels (a label-indicator matrix for multilabel
+            classification) or real values (counts for ``loss='poisson'``).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Each minibatch objective is the weighted mean of per-sample losses.
+        X_val, y_val : array-like, default=None
+            A validation set of your own (book 7.8).  It replaces the internal
+            ``validation_fraction`` split: with ``early_stopping=True`` it drives
+            Algorithm 7.1; otherwise it is only monitored
+            (``validation_loss_curve_``, ``validation_scores_``) and training
+            runs to convergence.  These are fit metadata, and a ``Pipeline``
+            does **not** transform them by default: enable metadata routing,
+            request them with ``set_fit_request(X_val=True, y_val=True)`` and
+            build the pipeline with ``Pipeline(..., transform_input=["X_val"])``
+            (scikit-learn >= 1.6) so the preprocessing fitted on X is applied
+            to X_val (docs/training_safety.md).
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
+        sample_difficulty : array-like of shape (n_samples,), default=None
+            Per-sample difficulty (higher = harder) for ``curriculum``
+            (draft 8.7.5); without it a first model's per-sample loss is used.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import functools
 from numbers import Integral, Real
 
@@ -176,24 +177,34 @@ def check_sample_weight(sample_weight, n, dtype=np.float64, name="sample_weight"
 _BY_REFERENCE = frozenset({"_skl_callbacks", "_parent_callback_ctx"})
 
 
-def atomic_fit(copy_state=dict, after_restore=None):
+def _deep_copy_state(est, state):
+    """Deep copy of the fitted state without the views it can rebuild
+    (``_NOT_PICKLED``, see :mod:`sklreg._persistence`)."""
+    views = getattr(type(est), "_NOT_PICKLED", ())
+    return copy.deepcopy({k: v for k, v in state.items() if k not in views})
+
+
+def atomic_fit(deep=False):
     """Decorate ``fit``/``partial_fit``: if it raises, the estimator is left
     exactly as it was -- unfitted after a failed first fit (``predict`` raises
     NotFittedError), the previous model after a failed refit.
 
     Every attribute that is not a constructor parameter is saved before the
-    call (``copy_state`` copies the dict: shallow by default, for fits that
-    only assign new attributes; a deep copy for fits that update arrays in
-    place) and restored if the call raises; ``after_restore(est)`` then
-    re-derives what was left out (views).
+    call and restored if the call raises: a shallow copy for fits that only
+    assign new attributes, a deep copy (``deep=True``) for fits that update
+    arrays in place, without the views ``_NOT_PICKLED`` names, which
+    ``_rebuild_after_load()`` re-derives after the restore.
     """
+
+    def copy_state(est, state):
+        return _deep_copy_state(est, state) if deep else dict(state)
 
     def decorate(fit):
         @functools.wraps(fit)
         def wrapper(self, *args, **kwargs):
             params = _param_names(type(self))
-            saved = copy_state({k: v for k, v in vars(self).items()
-                                if k not in params and k not in _BY_REFERENCE})
+            saved = copy_state(self, {k: v for k, v in vars(self).items()
+                                      if k not in params and k not in _BY_REFERENCE})
             saved.update({k: v for k, v in vars(self).items() if k in _BY_REFERENCE})
             try:
                 return fit(self, *args, **kwargs)
@@ -201,8 +212,8 @@ def atomic_fit(copy_state=dict, after_restore=None):
                 for k in [k for k in vars(self) if k not in params]:
                     delattr(self, k)
                 vars(self).update(saved)
-                if after_restore is not None:
-                    after_restore(self)
+                if deep and hasattr(self, "_rebuild_after_load"):
+                    self._rebuild_after_load()
                 raise
 
         return wrapper
