@@ -70,6 +70,9 @@ class Term:
       effect is a step transform (proximal L1, decoupled decay);
     * ``uses_data``: the term depends on the batch (False: on theta only);
     * ``needs_input_grad``: the objective passes ``dJ/dX`` in ``batch``;
+    * ``uses_unweighted_rows``: the term also learns from rows of zero
+      sample weight (virtual adversarial training's unlabeled rows), so a
+      minibatch whose weights are all zero is not skipped;
     * ``data_scale``: factor of the clean data loss (an adversarial mix
       ``a J(x) + (1 - a) J(x_adv)`` sets it to ``a``);
     * an optional ``hessian_vp(theta, v, out, batch)`` adding the term's own
@@ -79,6 +82,7 @@ class Term:
     gradient = True
     uses_data = False
     needs_input_grad = False
+    uses_unweighted_rows = False
     data_scale = 1.0
 
     def value_grad(self, theta, grad, batch):
@@ -160,6 +164,11 @@ class Objective:
         for term in self.terms:
             value += term.value_grad(theta, grad, batch)
         return value, grad
+
+    @property
+    def uses_unweighted_rows(self):
+        """Whether a minibatch of zero total weight still has a term to train."""
+        return any(t.uses_unweighted_rows for t in self.terms)
 
     @property
     def data_scale(self):

@@ -81,9 +81,9 @@ def check_full_batch(est, optimizer):
         what = ", ".join(w for w, _ in conflicts)
         fixes = "; ".join(fix for _, fix in conflicts)
         raise ValueError(
-            f"{what} works on the minibatch loop (applied after every minibatch update) "
-            f"and cannot be combined with the full-batch optimizer={name!r}: {fixes}, "
-            "or use a first-order optimizer."
+            f"{what} cannot be combined with the full-batch optimizer={name!r}, a "
+            f"deterministic method on the whole objective: {fixes}, or use a first-order "
+            "optimizer such as 'adam' or 'sgd'."
         )
 
 

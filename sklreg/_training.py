@@ -282,7 +282,7 @@ def _run_epoch(p, objective, optimizer, schedule, theta, X, Y, sw, state, ctx, b
                 idx_arr = order[start : start + bs]
                 Xb, Yb = X[idx_arr], Y[idx_arr]
             w, weight = _batch_weights(sw, idx_arr)
-            if weight == 0.0:
+            if weight == 0.0 and not objective.uses_unweighted_rows:
                 continue  # all-zero weights: the batch objective is empty
             for hook in p.batch_hooks:
                 Xb, Yb, w = hook(Xb, Yb, w, idx_arr)

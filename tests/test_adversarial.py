@@ -304,15 +304,16 @@ def test_unlabeled_rows_with_class_weight_partial_fit_warm_start_early_stopping(
     balanced = _fit(MLPRegularizedClassifier, X, y_semi, class_weight="balanced", **kw)
     explicit = _fit(MLPRegularizedClassifier, X, y_semi, class_weight=cw, **kw)
     assert_allclose(balanced._theta, explicit._theta, rtol=1e-10)
-    # partial_fit: classes without -1; a call whose rows are all unlabeled trains
-    # nothing (the loop skips minibatches of zero supervised weight)
+    # partial_fit: classes without -1; a call whose rows are all unlabeled still
+    # trains the KL term (minibatches of zero supervised weight are not skipped)
     clf = MLPRegularizedClassifier(hidden_layer_sizes=(4,), adversarial="virtual",
                                    random_state=0)
     clf.partial_fit(X, y_semi, classes=[0, 1])
     before = clf._theta.copy()
     clf.partial_fit(X[40:], y_semi[40:])
     assert list(clf.classes_) == [0, 1]
-    assert np.array_equal(clf._theta, before)
+    assert not np.array_equal(clf._theta, before)
+    assert np.all(np.isfinite(clf._theta))
     # warm start with the same labeled classes
     warm = _fit(MLPRegularizedClassifier, X, y_semi, warm_start=True, **kw)
     with warnings.catch_warnings():

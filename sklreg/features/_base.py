@@ -130,7 +130,8 @@ class Feature:
         run (default: all of a ``minibatch_only`` feature when active)."""
         if self.minibatch_only and self.active(est):
             first = self.params[0].name
-            return [(f"{first}={getattr(est, first)!r}", "turn it off")]
+            return [(f"{first}={getattr(est, first)!r}",
+                     "it works on the minibatch loop; turn it off")]
         return []
 
     def prepare(self, trainer, data):

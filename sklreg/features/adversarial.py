@@ -142,11 +142,14 @@ class AdversarialTerm(_Scratch, Term):
 class VirtualAdversarialTerm(_Scratch, Term):
     """``(1 - a) mean_i KL(p(x_i) || p(x_i + r_adv_i))``, ``p(x)`` and ``r_adv``
     held constant (Miyato et al.); the supervised loss is scaled by ``a``.
+    Unlabeled rows (sample weight 0) enter the KL mean, so a minibatch without
+    a labeled row still trains.
 
     After each evaluation ``last_`` holds ``(P, R, seed)``: the targets, the
     perturbation and the frozen noise seed it used (for gradient checks)."""
 
     uses_data = True
+    uses_unweighted_rows = True
 
     def __init__(self, eps, weight, xi, n_power):
         self.eps = float(eps)

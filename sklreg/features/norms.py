@@ -139,11 +139,14 @@ class NormPenalties(Feature):
         alpha, l1, max_norm = self.resolve(est.get_params(deep=False))
         return [
             (what, fix) for bad, what, fix in (
-                (max_norm is not None, "max_norm", "leave max_norm=None"),
+                (max_norm is not None, "max_norm",
+                 "the projection follows every minibatch update; leave max_norm=None"),
                 (any(l1) and est.l1_method == "proximal", "l1_method='proximal'",
-                 "use l1_method='subgradient'"),
+                 "the prox step follows every minibatch update; use "
+                 "l1_method='subgradient'"),
                 (any(alpha) and est.weight_decay_mode == "decoupled",
-                 "weight_decay_mode='decoupled'", "use weight_decay_mode='l2'"),
+                 "weight_decay_mode='decoupled'", "the decay follows every minibatch "
+                 "update; use weight_decay_mode='l2'"),
             ) if bad
         ]
 
