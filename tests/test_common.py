@@ -1,7 +1,9 @@
 """scikit-learn's estimator checks on every sklreg estimator (fast settings)."""
 
+import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from sklreg.features import FEATURES
 from sklreg.layers import stochastic_regularizers
 from sklreg import (
     BaggingNetClassifier,
@@ -18,15 +20,47 @@ def jitter(X, y, rng):
     return X + 0.01 * rng.standard_normal(X.shape), y
 
 
+def first_axis_tangent(X):
+    """Tangent propagation along the first input axis, for any number of features."""
+    V = np.zeros((X.shape[0], 1, X.shape[1]))
+    V[:, 0, 0] = 1.0
+    return V
+
+
+#: the feature registry gives one estimator-check instance per feature (its
+#: ``example``, on the classifier unless listed here); the checks' datasets
+#: have 10-20 rows and any number of features, hence these exceptions
+FEATURE_CHECKS = {
+    # a validation set of >= 2 rows with one per class
+    "early_stopping": (MLPRegularizedClassifier, {"early_stopping": True,
+                                                  "validation_fraction": 0.3}),
+    "refit": (MLPRegularizedRegressor, {"early_stopping": True, "validation_fraction": 0.3,
+                                        "early_stopping_refit": "continue"}),
+    "tangent": (MLPRegularizedClassifier, {"tangent_prop": 0.1,
+                                           "tangent_vectors": first_axis_tangent}),
+    "multitask": (MLPRegularizedRegressor, None),  # one head per output
+    "per_example": (MLPRegularizedRegressor, None),
+    "init_from": None,  # the example's arrays fit 5 input features only
+}
+
+
+def _feature_instances():
+    out = []
+    for feature in FEATURES:
+        Est, params = FEATURE_CHECKS.get(feature.name, (MLPRegularizedClassifier, None)) or (
+            None, None)
+        if Est is not None:
+            out.append(Est(**{**FAST, **(feature.example if params is None else params)}))
+    return out
+
 
 ESTIMATORS = [
     MLPRegularizedClassifier(**FAST),
     MLPRegularizedRegressor(**FAST),
-    # book 7.1-7.2 norm penalties and constraints (one instance each)
+    # book 7.1-7.2 norm penalties and constraints (the registry's instance has
+    # subgradient L1 and max-norm on every layer)
     MLPRegularizedClassifier(**FAST, l1=1e-3),
-    MLPRegularizedRegressor(**FAST, l1=1e-3, l1_method="subgradient"),
     MLPRegularizedClassifier(**FAST, weight_decay_mode="decoupled", alpha=1e-3),
-    MLPRegularizedClassifier(**FAST, max_norm=2.0),
     MLPRegularizedRegressor(**FAST, max_norm=[2.0, None], max_norm_scope="layer"),
     # book 7.11 bagging, seeds-only diversity (bootstrap=True instances, with the
     # sample-weight-equivalence xfails sklearn's own Bagging* declare, run in
@@ -57,20 +91,16 @@ ESTIMATORS = [
     # (alpha=0.1: a well-conditioned minimum that L-BFGS reaches by its gtol test,
     # so weighted and repeated data agree whatever the CPU's rounding)
     MLPRegularizedRegressor(**{**FAST, "max_iter": 500}, optimizer="lbfgs", alpha=0.1),
-    # book 7.8 and 8.7: meta-algorithms and model design
-    # (validation_fraction=0.3: the checks' 10-20 row datasets still leave a
-    # validation set of >= 2 rows with one per class, as sklreg requires)
+    # variants of registered features (7.8, 8.7)
     MLPRegularizedClassifier(**FAST, early_stopping=True, early_stopping_refit="retrain",
                              validation_fraction=0.3),
-    MLPRegularizedRegressor(**FAST, early_stopping=True, early_stopping_refit="continue",
-                            validation_fraction=0.3),
-    MLPRegularizedClassifier(**FAST, averaging="polyak"),
     MLPRegularizedRegressor(**FAST, averaging="ema"),
     MLPRegularizedClassifier(**FAST, curriculum="stochastic"),
+    # draft 8.7.4: model design
     MLPRegularizedClassifier(**{**FAST, "hidden_layer_sizes": (8, 8, 8)}, skip_connections=True,
                              auxiliary_heads=True),
-    MLPRegularizedRegressor(**{**FAST, "hidden_layer_sizes": (8, 8)}, pretraining="greedy"),
-    MLPRegularizedClassifier(**FAST, continuation={"alpha": (0.1, 1e-4)}),
+    # one instance per registered book feature
+    *_feature_instances(),
 ]
 
 
@@ -82,7 +112,8 @@ def _expected_failed_checks(estimator):
         name for name in stochastic_regularizers(estimator)
         # weight noise and DropConnect masks are drawn once per minibatch (shared by
         # its rows), so a weight of 2 and a repeated row see the same draw
-        if name != "weight_noise" and getattr(estimator, "dropout_type", "") != "dropconnect"
+        if getattr(estimator, "weight_noise_sampling", "batch") == "example" or (
+            name != "weight_noise" and getattr(estimator, "dropout_type", "") != "dropconnect")
     ]
     if per_row:
         reason = (
@@ -98,10 +129,20 @@ def _expected_failed_checks(estimator):
         )
         failed["check_sample_weight_equivalence_on_dense_data"] = reason
         failed["check_sample_weight_equivalence_on_sparse_data"] = reason
-    if getattr(estimator, "curriculum", None) == "stochastic":
-        reason = "the stochastic curriculum samples rows at random: repeats change the draws"
-        failed["check_sample_weight_equivalence_on_dense_data"] = reason
-        failed["check_sample_weight_equivalence_on_sparse_data"] = reason
+    row_counting = [
+        (getattr(estimator, "curriculum", None) is not None,
+         "the curriculum orders rows by a first model's per-row loss and grows the "
+         "visible share by rows: repeats change the order and the shares"),
+        (getattr(estimator, "batch_size_growth", 1.0) != 1.0,
+         "the minibatch schedule counts rows: repeated rows make more, differently "
+         "grown batches"),
+        (getattr(estimator, "init", None) == "lsuv",
+         "LSUV rescales the layers on a sample of rows (unweighted)"),
+    ]
+    for applies, reason in row_counting:
+        if applies:
+            failed["check_sample_weight_equivalence_on_dense_data"] = reason
+            failed["check_sample_weight_equivalence_on_sparse_data"] = reason
     return failed
 
 

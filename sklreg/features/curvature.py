@@ -37,14 +37,15 @@ class CurvatureDiagnostics(Feature):
             trainer.keep("curvature", None)
             return
         old = None if trainer.first else trainer.kept("curvature")
-        # a generator of its own: the diagnostics must not change the training run
+        # a generator of its own: the diagnostics must not change the training run;
+        # only the history is kept between calls (the monitor holds the training
+        # data and must not end up in the fitted model or its pickle)
         monitor = make_curvature_monitor(
             trainer.objective, data.X, data.Y, data.sw, np.random.default_rng(0),
-            [] if old is None else old.history,
+            [] if old is None else old,
         )
-        trainer.keep("curvature", monitor)
+        trainer.keep("curvature", monitor.history)
         plan.callbacks.append(monitor)
 
     def after_training(self, trainer, data, stopper, state):
-        monitor = trainer.kept("curvature")
-        return {"curvature_history_": None if monitor is None else monitor.history}
+        return {"curvature_history_": trainer.kept("curvature")}
