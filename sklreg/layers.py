@@ -1,12 +1,15 @@
-"""Which extra layers the estimators' regularization parameters put in the network.
+"""The plan of the layer stack: which layers the features put in the network.
 
 The stochastic and normalization layers themselves live in one module per
 concept -- :mod:`sklreg.noise` (7.4, 7.5), :mod:`sklreg.dropout` (7.12),
-:mod:`sklreg.batchnorm` (8.7.1), :mod:`sklreg.activity` (7.10).  This module
-validates the estimator parameters that switch them on
-(:func:`validate_layer_params`) and turns them into a :class:`LayerConfig`,
-the plan :func:`sklreg.network.build_network` follows.  For hidden layer ``l``
-the stack is::
+:mod:`sklreg.batchnorm` (8.7.1), :mod:`sklreg.activity` (7.10),
+:mod:`sklreg.architecture` (draft 8.7.4, 7.7).  The parameters that switch
+them on belong to feature modules (:mod:`sklreg.features`: noise, dropout,
+batch_norm, activity, student_t, per_example, model_design, multitask), each
+of which validates its own and returns the fields it sets of the
+:class:`LayerConfig` (``Feature.layer_options``);
+:func:`validate_layer_params` collects them.  The plan tells
+:func:`sklreg.network.build_network`, for hidden layer ``l``::
 
     [input noise] [input dropout]                       (first layer only)
     Dense | PerturbedDense  [BatchNorm]  activation
@@ -15,23 +18,12 @@ the stack is::
 and the output layer, or the ``output_block`` replacing it (multi-task heads,
 book 7.7).  With every regularizer off the plan adds nothing: the network is
 exactly ``Dense -> activation -> ... -> Dense``.
-
-**Features' layer options.**  A registered feature
-(:mod:`sklreg.features`) with a method ``layer_options(est, hidden) -> dict``
-sets fields of the :class:`LayerConfig` from its own parameters (validated
-there, naming them): Student-t sparsity (``activity_student_t``),
-per-example weight noise (``weight_noise_sampling``), multi-task heads
-(``output_block``).
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
-from ._validation import check_bool, check_interval, check_options, check_per_layer
-from .activations import Logistic
+from ._validation import check_interval, check_options
 from .activity import ActivityPenalty
 from .architecture import AuxiliaryHead, SkipEnd, SkipStart
 from .batchnorm import BatchNorm
@@ -44,18 +36,8 @@ __all__ = [
     "validate_layer_params",
     "validate_inference_params",
     "stochastic_regularizers",
-    "STOCHASTIC_PARAMS",
     "rebuild_network",
 ]
-
-#: estimator parameters whose training-time effect is random (one draw per batch)
-STOCHASTIC_PARAMS = (
-    "dropout", "input_dropout", "input_noise", "hidden_noise", "weight_noise", "augment",
-)
-
-DROPOUT_TYPES = ["bernoulli", "gaussian", "dropconnect"]
-NOISE_TYPES = ["additive", "multiplicative"]
-
 
 @dataclass(frozen=True)
 class LayerConfig:
@@ -171,100 +153,16 @@ class LayerConfig:
         return replace(self, aux_loss=loss) if self.auxiliary_weight else self
 
 
-def validate_layer_params(est, hidden, activation):
-    """Check the noise/dropout/batch-norm/activity parameters of ``est``.
-
-    ``hidden`` are the resolved hidden layer sizes and ``activation`` the
-    resolved activation object.  Returns a :class:`LayerConfig`; raises
-    ``ValueError`` naming the parameter (both parameters for incompatible
-    combinations).  Parameters ``est`` does not have take their off value.
-    """
-    get = lambda name, default: getattr(est, name, default)  # noqa: E731
-    n = len(hidden)
-    check_interval("input_noise", get("input_noise", 0.0), 0.0, None)
-    check_options("hidden_noise_type", get("hidden_noise_type", "additive"), NOISE_TYPES)
-    check_interval("weight_noise", get("weight_noise", 0.0), 0.0, None)
-    check_interval("input_dropout", get("input_dropout", 0.0), 0.0, 1.0, closed="left")
-    check_options("dropout_type", get("dropout_type", "bernoulli"), DROPOUT_TYPES)
-    check_bool("batch_norm", get("batch_norm", False))
-    check_interval(
-        "batch_norm_momentum", get("batch_norm_momentum", 0.9), 0.0, 1.0, closed="left"
-    )
-    check_interval(
-        "batch_norm_epsilon", get("batch_norm_epsilon", 1e-5), 0.0, None, closed="neither"
-    )
-    check_interval("sparsity_target", get("sparsity_target", 0.05), 0.0, 1.0, closed="neither")
-    check_bool("skip_connections", get("skip_connections", False))
-    check_bool("auxiliary_heads", get("auxiliary_heads", False))
-    check_interval("auxiliary_weight", get("auxiliary_weight", 0.3), 0.0, None)
-    if get("skip_connections", False) and not any(
-        a == b for a, b in zip(hidden[:-1], hidden[1:])
-    ):
-        raise ValueError(
-            "skip_connections=True adds identity skips between consecutive hidden layers "
-            f"of equal width, but hidden_layer_sizes={tuple(hidden)} has none; use e.g. "
-            "(64, 64, 64)."
-        )
-    if get("auxiliary_heads", False) and n < 2:
-        raise ValueError(
-            "auxiliary_heads=True puts an output head on every hidden layer but the last; "
-            f"hidden_layer_sizes={tuple(hidden)} needs at least 2 hidden layers."
-        )
-    cfg = LayerConfig(
-        n_hidden=n,
-        input_noise=float(get("input_noise", 0.0)),
-        hidden_noise=tuple(check_per_layer("hidden_noise", get("hidden_noise", 0.0), n)),
-        hidden_noise_type=get("hidden_noise_type", "additive"),
-        weight_noise=float(get("weight_noise", 0.0)),
-        input_dropout=float(get("input_dropout", 0.0)),
-        dropout=tuple(
-            check_per_layer("dropout", get("dropout", 0.0), n, 0.0, 1.0, closed="left")
-        ),
-        dropout_type=get("dropout_type", "bernoulli"),
-        batch_norm=bool(get("batch_norm", False)),
-        batch_norm_momentum=float(get("batch_norm_momentum", 0.9)),
-        batch_norm_epsilon=float(get("batch_norm_epsilon", 1e-5)),
-        activity_l1=tuple(check_per_layer("activity_l1", get("activity_l1", 0.0), n)),
-        activity_kl=tuple(check_per_layer("activity_kl", get("activity_kl", 0.0), n)),
-        sparsity_target=float(get("sparsity_target", 0.05)),
-        skip_connections=bool(get("skip_connections", False)),
-        auxiliary_weight=(
-            float(get("auxiliary_weight", 0.3)) if get("auxiliary_heads", False) else 0.0
-        ),
-        **_feature_layer_options(est, hidden),
-    )
-    if any(cfg.activity_kl) and not isinstance(activation, Logistic):
-        raise ValueError(
-            f"activity_kl={get('activity_kl', 0.0)!r} needs hidden activations in (0, 1): "
-            f"use activation='logistic' (got activation={get('activation', None)!r}), or "
-            "activity_l1 instead."
-        )
-    validate_inference_params(est)
-    augment = get("augment", None)
-    if augment is not None and not callable(augment):
-        raise ValueError(
-            f"Invalid value for parameter 'augment': {augment!r}. It must be None or a "
-            "callable augment(X_batch, y_batch, rng) -> (X_batch, y_batch)."
-        )
-    batch_size = get("batch_size", "auto")
-    if cfg.batch_norm and not isinstance(batch_size, str) and batch_size == 1:
-        raise ValueError(
-            "batch_norm=True needs minibatches of at least 2 samples (batch statistics); "
-            "got batch_size=1."
-        )
-    return cfg
-
-
-def _feature_layer_options(est, hidden):
-    """LayerConfig fields set by the registered features (``layer_options``)."""
+def validate_layer_params(est, hidden, activation=None):
+    """The :class:`LayerConfig` of ``est`` for the hidden layer sizes ``hidden``:
+    every registered feature's ``layer_options`` (each validates its own
+    parameters, naming them).  ``activation`` is unused (kept for callers)."""
     from .features import FEATURES  # (the features import this module's neighbours)
 
     options = {}
     for feature in FEATURES:
-        layer_options = getattr(feature, "layer_options", None)
-        if layer_options is not None:
-            options.update(layer_options(est, tuple(hidden)))
-    return options
+        options.update(feature.layer_options(est, tuple(hidden)))
+    return LayerConfig(n_hidden=len(hidden), **options)
 
 
 def validate_inference_params(est):
@@ -275,31 +173,17 @@ def validate_inference_params(est):
     return rule
 
 
-def _is_active(value):
-    if value is None:
-        return False
-    try:
-        return bool(np.any(np.asarray(value, dtype=float) != 0.0))
-    except (TypeError, ValueError):
-        return True  # invalid values are reported by validation
-
-
 def stochastic_regularizers(est):
-    """Names of the active stochastic-regularization parameters of ``est``.
+    """Names of the active stochastic-regularization parameters of ``est``
+    (the features' ``stochastic_settings``, in registry order).
 
     Full-batch (deterministic) optimizers refuse these: each minibatch
     objective would be a different random function.  Batch norm is not listed
     (deterministic on the full batch).
     """
-    names = []
-    for name in STOCHASTIC_PARAMS:
-        value = getattr(est, name, None)
-        if name == "augment":
-            if value is not None:
-                names.append(name)
-        elif _is_active(value):
-            names.append(name)
-    return names
+    from .features import FEATURES
+
+    return [name for feature in FEATURES for name in feature.stochastic_settings(est)]
 
 
 def rebuild_network(network, old, cfg, layer_sizes, activation, loss):

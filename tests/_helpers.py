@@ -8,6 +8,7 @@ import numpy as np
 from sklreg._objective import Objective
 from sklreg._registry import ACTIVATIONS
 from sklreg._testing import central_diff, rel_err
+from sklreg.features import FEATURES
 from sklreg.layers import validate_layer_params
 from sklreg.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from sklreg.network import Context, build_network
@@ -32,7 +33,9 @@ def layer_objective(rng, hidden, activation, task, n, d, *, x_scale=1.0, x_shift
     gamma/beta perturbed by ``bias_scale``).  ``task``: 'softmax', 'sigmoid' or
     'squared'."""
     act = ACTIVATIONS.resolve(activation, "activation")
-    cfg = validate_layer_params(SimpleNamespace(activation=activation, **params), hidden, act)
+    defaults = {p.name: p.default for f in FEATURES for p in f.params}
+    est = SimpleNamespace(**{**defaults, "activation": activation, **params})
+    cfg = validate_layer_params(est, hidden, act)
     X = rng.normal(size=(n, d)) * x_scale + x_shift
     if task == "softmax":
         Y, loss = np.eye(3)[np.r_[0, 1, 2, rng.integers(0, 3, n - 3)]], SoftmaxCrossEntropy()

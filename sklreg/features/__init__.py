@@ -11,6 +11,12 @@ from ._base import FEATURES, Feature, FitPlan, Param, register
 from . import norms  # noqa: E402,F401  7.1, 7.2, 7.9
 from . import clipping  # noqa: E402,F401  8.2.4
 from . import stopping  # noqa: E402,F401  7.8, Algorithm 7.1
+from . import dropout  # noqa: E402,F401  7.12
+from . import noise  # noqa: E402,F401  7.4, 7.5
+from . import augment  # noqa: E402,F401  7.4
+from . import batch_norm  # noqa: E402,F401  8.7.1
+from . import activity  # noqa: E402,F401  7.10
+from . import model_design  # noqa: E402,F401  draft 8.7.4
 from . import pretraining  # noqa: E402,F401  draft 8.7.3
 from . import continuation  # noqa: E402,F401  draft 8.7.5
 from . import averaging  # noqa: E402,F401  8.7.3

@@ -28,7 +28,7 @@ from typing import Any, Callable
 from .._validation import check_bool, check_interval, check_options
 
 __all__ = ["Param", "Feature", "FitPlan", "FEATURES", "register", "options", "interval",
-           "boolean", "optional_int"]
+           "boolean", "optional_int", "is_on"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,17 @@ def interval(name, low=None, high=None, closed="left", integer=False):
 
 def optional_int(name, low=1):
     return lambda v: v if v is None else check_interval(name, v, low, None, integer=True)
+
+
+def is_on(value):
+    """A strength (a float or a per-layer sequence) that is switched on;
+    invalid values count as on (validation reports them)."""
+    if value is None:
+        return False
+    try:
+        return any(float(v) != 0.0 for v in (value if hasattr(value, "__len__") else [value]))
+    except (TypeError, ValueError):
+        return True
 
 
 def boolean(name):
@@ -124,6 +135,17 @@ class Feature:
     def active(self, est):
         """True when the feature is switched on (its first parameter is set)."""
         return getattr(est, self.params[0].name) is not None
+
+    def layer_options(self, est, hidden):
+        """Fields of the :class:`~sklreg.layers.LayerConfig` this feature sets
+        from its (validated) parameters, for the hidden layer sizes ``hidden``:
+        the layers it puts in the network."""
+        return {}
+
+    def stochastic_settings(self, est):
+        """Names of this feature's active parameters whose effect is random
+        (a new draw per minibatch): full-batch optimizers refuse them."""
+        return []
 
     def full_batch_conflicts(self, est):
         """``[(what, fix)]``: settings of ``est`` a full-batch optimizer cannot
