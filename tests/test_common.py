@@ -15,11 +15,6 @@ from sklreg import (
 from _helpers import CHECKS_FIT as FAST
 
 
-def jitter(X, y, rng):
-    """A picklable augmentation (book 7.4): small Gaussian jitter of the inputs."""
-    return X + 0.01 * rng.standard_normal(X.shape), y
-
-
 def first_axis_tangent(X):
     """Tangent propagation along the first input axis, for any number of features."""
     V = np.zeros((X.shape[0], 1, X.shape[1]))
@@ -73,19 +68,15 @@ ESTIMATORS = [
         MLPRegularizedRegressor(hidden_layer_sizes=(8,), max_iter=50, learning_rate=0.01),
         n_estimators=3, bootstrap=False, random_state=0,
     ),
-    # book 7.4-7.12, 8.7.1: noise, dropout, batch norm, label smoothing, sparsity
-    MLPRegularizedClassifier(**FAST, dropout=0.2),
-    MLPRegularizedRegressor(**FAST, input_noise=0.05),
-    MLPRegularizedClassifier(**FAST, batch_norm=True),
+    # book 7.4-7.12, 8.7.1: variants of the noise, dropout, batch-norm and sparsity
+    # features, label smoothing
     MLPRegularizedRegressor(**FAST, batch_norm=True),
     MLPRegularizedClassifier(**FAST, label_smoothing=0.02),
-    MLPRegularizedClassifier(**FAST, activity_l1=1e-3),
     MLPRegularizedClassifier(**FAST, activation="logistic", activity_kl=1e-3),
     MLPRegularizedClassifier(**FAST, hidden_noise=0.1, hidden_noise_type="multiplicative"),
     MLPRegularizedRegressor(**FAST, weight_noise=0.01),
     MLPRegularizedClassifier(**FAST, input_dropout=0.1, dropout_type="gaussian"),
     MLPRegularizedClassifier(**FAST, dropout=0.2, dropout_type="dropconnect"),
-    MLPRegularizedRegressor(**FAST, augment=jitter),
     # draft 8.5: full-batch L-BFGS (deterministic: sample weights = repetitions)
     MLPRegularizedClassifier(**FAST, optimizer="lbfgs"),
     # (alpha=0.1: a well-conditioned minimum that L-BFGS reaches by its gtol test,
@@ -96,9 +87,6 @@ ESTIMATORS = [
                              validation_fraction=0.3),
     MLPRegularizedRegressor(**FAST, averaging="ema"),
     MLPRegularizedClassifier(**FAST, curriculum="stochastic"),
-    # draft 8.7.4: model design
-    MLPRegularizedClassifier(**{**FAST, "hidden_layer_sizes": (8, 8, 8)}, skip_connections=True,
-                             auxiliary_heads=True),
     # one instance per registered book feature
     *_feature_instances(),
 ]
