@@ -176,7 +176,7 @@ def split_missing_labels(est, y, first):
     if not MultiTask.missing_labels_allowed(est):
         return y, None
     try:
-        arr = np.asarray(y, dtype=float)
+        arr = None if np.iscomplexobj(y) else np.asarray(y, dtype=float)
     except (TypeError, ValueError):
         arr = None
     if arr is None or arr.ndim not in (1, 2):
