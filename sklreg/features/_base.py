@@ -28,7 +28,7 @@ from typing import Any, Callable
 from .._validation import check_bool, check_interval, check_options
 
 __all__ = ["Param", "Feature", "FitPlan", "FEATURES", "register", "options", "interval",
-           "boolean", "optional_int", "is_on"]
+           "boolean", "optional_int", "is_on", "params_where"]
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,21 @@ class Param:
     """One constructor parameter of a feature.
 
     ``check(value) -> value`` raises an InvalidParameterError naming the
-    parameter; ``doc`` is its numpydoc entry (type line, then indented text).
+    parameter; ``doc`` is its numpydoc entry (type line, then indented text);
+    ``per_layer`` and ``anneal_max`` tell the meta-algorithms (pretraining,
+    continuation) how to treat a regularizer strength.
     """
 
     name: str
     default: Any
     check: Callable[[Any], Any]
     doc: str
+    #: 'hidden' (one value per hidden layer) or 'weight' (one per weight
+    #: matrix) for per-layer strengths: pretraining stages cut them
+    per_layer: str | None = None
+    #: upper bound (exclusive) of a strength ``continuation`` may anneal;
+    #: None: not annealable
+    anneal_max: float | None = None
 
 
 def options(name, allowed):
@@ -181,3 +189,12 @@ def register(feature_cls):
         raise ValueError(f"feature {feature_cls.__name__} is registered twice")
     FEATURES.append(feature_cls())
     return feature_cls
+
+
+def params_where(**flags):
+    """Names of the registered features' parameters with these ``Param``
+    attributes, in registry order (e.g. ``params_where(per_layer='hidden')``)."""
+    return tuple(
+        p.name for f in FEATURES for p in f.params
+        if all(getattr(p, k) == v for k, v in flags.items())
+    )

@@ -21,11 +21,11 @@ class ActivityFeature(Feature):
         Sparse representations (book 7.10, eq. 7.48): penalty ``activity_l1 *
         mean_i sum_j |h_ij|`` on each hidden layer's activations (one value or
         one per hidden layer), averaged over samples like the loss.  See
-        ``hidden_zero_fraction_``."""),
+        ``hidden_zero_fraction_``.""", per_layer="hidden"),
         Param("activity_kl", 0.0, lambda v: v, """
     activity_kl : float or sequence of float, default=0.0
         KL sparsity penalty ``sum_j KL(sparsity_target || mean_i h_ij)`` on
-        each hidden layer (book 7.10); needs ``activation='logistic'``."""),
+        each hidden layer (book 7.10); needs ``activation='logistic'``.""", per_layer="hidden"),
         Param("sparsity_target", 0.05,
               interval("sparsity_target", 0.0, 1.0, closed="neither"),
               """

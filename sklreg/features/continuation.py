@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
-import numpy as np
 
 from .._validation import param_error
 from ..penalties import L2Penalty
-from ._base import Feature, Param, optional_int, register
+from ._base import Feature, Param, optional_int, params_where, register
 
-#: regularizer strengths a continuation can anneal
-CONTINUABLE = ("alpha", "input_noise", "hidden_noise", "weight_noise", "dropout", "input_dropout")
-#: strengths given per hidden layer (the annealed value is used for every layer)
-_PER_HIDDEN_LAYER = ("hidden_noise", "dropout")
+def _annealable():
+    """``{name: upper bound}`` of the strengths a continuation can anneal
+    (the features' parameters declaring ``anneal_max``)."""
+    from . import FEATURES
+
+    return {p.name: p.anneal_max for f in FEATURES for p in f.params
+            if p.anneal_max is not None}
 
 
 def check_continuation(spec, weight_decay_mode="l2"):
     """Validate ``continuation`` -> dict name -> (start, end), or None."""
     if spec is None:
         return None
+    annealable = _annealable()
     if not isinstance(spec, dict) or not spec:
         raise param_error(
             "continuation", f"None or a dict {{parameter: (start, end)}} with parameters "
-            f"among {list(CONTINUABLE)}", spec,
+            f"among {list(annealable)}", spec,
         )
     out = {}
     for name, pair in spec.items():
-        if name not in CONTINUABLE:
+        if name not in annealable:
             raise ValueError(
                 f"Invalid key {name!r} in parameter 'continuation'. Allowed keys are "
-                f"{list(CONTINUABLE)}."
+                f"{list(annealable)}."
             )
         try:
             start, end = (float(v) for v in pair)
@@ -36,7 +39,7 @@ def check_continuation(spec, weight_decay_mode="l2"):
             raise ValueError(
                 f"continuation[{name!r}] must be a pair (start, end) of floats; got {pair!r}."
             ) from None
-        high = 1.0 if "dropout" in name else np.inf
+        high = annealable[name]
         if not (0.0 <= start < high and 0.0 <= end < high):
             raise ValueError(
                 f"continuation[{name!r}] = {pair!r} must lie in [0, {high})."
@@ -83,7 +86,7 @@ class Continuation:
                     if isinstance(pen, L2Penalty):
                         pen.alpha = [v] * len(pen.alpha)
                         pen.bind(pen.layout)
-            elif name in _PER_HIDDEN_LAYER:
+            elif name in params_where(per_layer="hidden"):
                 changes[name] = (v,) * self.trainer.layer_config.n_hidden
             else:
                 changes[name] = v

@@ -25,12 +25,12 @@ class DropoutFeature(Feature):
         typical hidden keep probability 0.5 is ``dropout=0.5``).  Inverted
         dropout: kept units are divided by ``keep`` in training, so the
         weight-scaling inference rule needs no rescaling at predict time.
-        No effect without hidden layers (use ``input_dropout``)."""),
+        No effect without hidden layers (use ``input_dropout``).""", per_layer="hidden", anneal_max=1.0),
         Param("input_dropout", 0.0, interval("input_dropout", 0.0, 1.0, closed="left"),
               """
     input_dropout : float, default=0.0
         Probability of dropping each input unit (book 7.12; its typical keep
-        probability 0.8 is ``input_dropout=0.2``)."""),
+        probability 0.8 is ``input_dropout=0.2``).""", anneal_max=1.0),
         Param("dropout_type", "bernoulli",
               options("dropout_type", ["bernoulli", "gaussian", "dropconnect"]),
               """

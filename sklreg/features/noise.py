@@ -28,12 +28,12 @@ class Noise(Feature):
         every minibatch, in training only (book 7.4 dataset augmentation and
         7.5 noise robustness).  For a linear model with squared loss, noise of
         variance ``nu = input_noise**2`` is equivalent in expectation to the
-        L2 penalty ``alpha = nu`` (Bishop 1995).  Densifies sparse minibatches."""),
+        L2 penalty ``alpha = nu`` (Bishop 1995).  Densifies sparse minibatches.""", anneal_max=float("inf")),
         Param("hidden_noise", 0.0, _per_layer, """
     hidden_noise : float or sequence of float, default=0.0
         Standard deviation of Gaussian noise on the hidden units (after the
         activation), in training only (book 7.5); one value or one per hidden
-        layer."""),
+        layer.""", per_layer="hidden", anneal_max=float("inf")),
         Param("hidden_noise_type", "additive",
               options("hidden_noise_type", ["additive", "multiplicative"]),
               """
@@ -46,7 +46,7 @@ class Noise(Feature):
         biases) at every minibatch, in training only; the gradient is taken
         at the perturbed weights (book 7.5, eq. 7.30-7.33; favours flat
         minima).  One perturbation per minibatch by default; the book's one
-        per example with ``weight_noise_sampling='example'``."""),
+        per example with ``weight_noise_sampling='example'``.""", anneal_max=float("inf")),
     )
 
     def active(self, est):

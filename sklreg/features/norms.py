@@ -46,7 +46,7 @@ class NormPenalties(Feature):
         ``sklearn.linear_model.Ridge(alpha=r)`` is ``alpha = r / n_samples``
         (``r / sum(sample_weight)`` with weights).  ``alpha`` is also the
         strength of ``weight_decay_mode='decoupled'`` and of the pull toward
-        ``l2_reference``; ``alpha`` together with ``l1`` is the elastic net."""),
+        ``l2_reference``; ``alpha`` together with ``l1`` is the elastic net.""", per_layer="weight", anneal_max=float("inf")),
         Param("l1", 0.0, _per_layer("l1"), """
     l1 : float or sequence of float, default=0.0
         L1 penalty ``l1 * ||W||_1`` on the weights (book 7.1.2, eq. 7.19;
@@ -57,7 +57,7 @@ class NormPenalties(Feature):
         times the optimizer's own step size (see ``l1_method``).
         For squared loss without hidden layer, ``l1`` equals
         ``sklearn.linear_model.Lasso(alpha=l1)`` (objective: mean of
-        ``1/2 (y - f(x))^2`` plus ``l1 * ||w||_1``)."""),
+        ``1/2 (y - f(x))^2`` plus ``l1 * ||w||_1``).""", per_layer="weight"),
         Param("l1_method", "proximal", options("l1_method", ["proximal", "subgradient"]),
               """
     l1_method : {'proximal', 'subgradient'}, default='proximal'
@@ -103,7 +103,7 @@ class NormPenalties(Feature):
         (``[3.0, None]`` bounds only the hidden units of a one-hidden-layer
         net, the form described by Hinton et al. and the book).  Biases are
         never constrained.  Stabilizes training at high learning rates.  Not
-        available with full-batch optimizers."""),
+        available with full-batch optimizers.""", per_layer="weight"),
         Param("max_norm_scope", "unit", options("max_norm_scope", ["unit", "layer"]),
               """
     max_norm_scope : {'unit', 'layer'}, default='unit'

@@ -8,15 +8,7 @@ import numpy as np
 
 from .._trainer import freeze_hook, load_hidden
 from .._validation import hidden_sizes
-from ._base import Feature, Param, boolean, optional_int, options, register
-
-#: per-layer parameters with one value per weight layer (hidden layers + output)
-WEIGHT_LAYER_PARAMS = ("alpha", "l1", "max_norm")
-#: per-layer parameters with one value per hidden layer
-HIDDEN_LAYER_PARAMS = (
-    "dropout", "hidden_noise", "activity_l1", "activity_kl", "activity_student_t",
-)
-
+from ._base import Feature, Param, boolean, optional_int, options, params_where, register
 
 def _is_sequence(value):
     from numbers import Real
@@ -33,12 +25,12 @@ def _stage_layer_params(est, k):
     give the stage's output layer the full network's output-layer value.
     Scalars (the same value for every layer) are kept."""
     out = {}
-    for name in WEIGHT_LAYER_PARAMS:
+    for name in params_where(per_layer="weight"):
         value = getattr(est, name, None)
         if _is_sequence(value):
             values = list(value)
             out[name] = [*values[:k], values[-1]]
-    for name in HIDDEN_LAYER_PARAMS:
+    for name in params_where(per_layer="hidden"):
         value = getattr(est, name, None)
         if _is_sequence(value):
             out[name] = list(value)[:k]

@@ -45,7 +45,7 @@ class StudentT(Feature):
         activations and fades on large ones, so the representation becomes
         heavy-tailed: most activations near zero (not exactly zero: see
         ``docs/noise_dropout.md``, "Student-t sparsity"), a few large.  Cost:
-        one element-wise pass over the activations per layer."""),
+        one element-wise pass over the activations per layer.""", per_layer="hidden"),
     )
 
     def active(self, est):
