@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .._validation import param_error
 from ..penalties import L2Penalty
 from ._base import Feature, Param, optional_int, params_where, register
