@@ -128,7 +128,14 @@ class Loss:
         raise NotImplementedError
 
     def forward_backward(self, z, Y, w):
-        raise NotImplementedError
+        """Default for losses with per-entry losses (``entries``): their row
+        sums, weighted; the per-task form when tasks are on."""
+        if self._tasks_on():
+            return self._task_forward_backward(z, Y, w)
+        per = self.entries(z, Y)
+        loss = _weighted_sum(per.sum(axis=1), w)
+        self._scale_delta(z, w)
+        return loss
 
     # Subclasses supporting exact Hessian-vector products also define
     # ``output_hvp(p, rz, w) -> w_i * A_i rz_i`` with ``p = link(z)`` and ``A_i``
@@ -189,17 +196,8 @@ class PoissonDeviance(Loss):
     non-negative (checked by the estimator).
     """
 
-
     def link(self, z):
         return np.exp(z, out=z)
-
-    def forward_backward(self, z, Y, w):
-        if self._tasks_on():
-            return self._task_forward_backward(z, Y, w)
-        per = self.entries(z, Y)
-        loss = _weighted_sum(per.sum(axis=1), w)
-        self._scale_delta(z, w)
-        return loss
 
     def entries(self, z, Y):
         with np.errstate(over="ignore"):
@@ -254,14 +252,6 @@ class SigmoidCrossEntropy(Loss):
 
     def link(self, z):
         return expit(z, out=z)
-
-    def forward_backward(self, z, Y, w):
-        if self._tasks_on():
-            return self._task_forward_backward(z, Y, w)
-        per = self.entries(z, Y)
-        loss = _weighted_sum(per.sum(axis=1), w)
-        self._scale_delta(z, w)
-        return loss
 
     def entries(self, z, Y):
         # log(1 + exp(z)) - y z, computed stably

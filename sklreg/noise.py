@@ -160,17 +160,8 @@ class PerturbedDense(Dense):
         if ctx.training and self.per_example:
             return self._forward_rows(P, x, ctx, noise, drop)
         W, b = P
-        wp = _buffer(self, "_wbuf", W.shape, W.dtype, ctx)
-        if noise:
-            ctx.rng.standard_normal(dtype=W.dtype, out=wp)
-            wp *= self.weight_noise
-            wp += W
-        else:
-            wp[...] = W
-        m = None
-        if drop:
-            m = scaled_mask(ctx.rng, _buffer(self, "_mbuf", W.shape, W.dtype, ctx), 1.0 - self.drop)
-            wp *= m
+        wp, m = self._perturb(W, _buffer(self, "_wbuf", W.shape, W.dtype, ctx), "_mbuf", ctx,
+                              noise, drop)
         if ctx.training:
             self._wp, self._m = wp, m
         return super().forward([wp, b], x, ctx)
@@ -184,6 +175,22 @@ class PerturbedDense(Dense):
         if self._m is not None:
             G[0] *= self._m
         return dx
+
+    def _perturb(self, W, wp, mask_buffer, ctx, noise, drop):
+        """``wp <- (W + noise * e) * m`` (one draw of the shape of ``wp``: one
+        matrix, or one per row); returns ``(wp, m or None)``."""
+        if noise:
+            ctx.rng.standard_normal(dtype=W.dtype, out=wp)
+            wp *= self.weight_noise
+            wp += W
+        else:
+            wp[...] = W
+        m = None
+        if drop:
+            m = scaled_mask(ctx.rng, _buffer(self, mask_buffer, wp.shape, W.dtype, ctx),
+                            1.0 - self.drop)
+            wp *= m
+        return wp, m
 
     # ------------------------------------------------- one draw per example
     def _views(self, W, n):
@@ -201,18 +208,8 @@ class PerturbedDense(Dense):
             per_example_bytes(n, W.size, W.itemsize, drop), n,
             f"a {W.shape[0]} x {W.shape[1]} weight matrix",
         )
-        wp = _buffer(self, "_rows_w", (n, *W.shape), W.dtype, ctx)
-        if noise:
-            ctx.rng.standard_normal(dtype=W.dtype, out=wp)
-            wp *= self.weight_noise
-            wp += W
-        else:
-            wp[...] = W
-        m = None
-        if drop:
-            m = scaled_mask(ctx.rng, _buffer(self, "_rows_m", wp.shape, W.dtype, ctx),
-                            1.0 - self.drop)
-            wp *= m
+        wp, m = self._perturb(W, _buffer(self, "_rows_w", (n, *W.shape), W.dtype, ctx),
+                              "_rows_m", ctx, noise, drop)
         g, fi, fo, per_row = self._views(W, n)
         out = _buffer(self, "_out", (n, self.fan_out), W.dtype, ctx)
         # y_i = x_i W~_i (each diagonal block g of a block-diagonal map on its own)
