@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["Curriculum", "per_sample_loss"]
 
@@ -76,23 +77,17 @@ class Curriculum:
 def per_sample_loss(estimator, X, y):
     """Per-sample loss of a fitted sklreg MLP on (X, y): the difficulty estimate.
 
-    Cross-entropy of the true class (sum over labels for multilabel targets)
-    for classifiers, ``0.5 * ||y - f(x)||^2`` for regressors, the half Poisson
-    deviance for ``loss='poisson'``.
+    The output loss of the estimator (``Loss.per_sample``) at its inference-mode
+    outputs: cross-entropy of the true class (summed over labels for
+    multilabel targets) for classifiers, ``0.5 * ||y - f(x)||^2`` or the half
+    Poisson deviance for regressors; missing labels (multi-task) count zero.
     """
-    if hasattr(estimator, "classes_"):
-        P = np.clip(estimator.predict_proba(X), 1e-15, 1.0)
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] > 1:  # multilabel indicator
-            return -(y * np.log(P) + (1 - y) * np.log1p(-np.minimum(P, 1 - 1e-15))).sum(axis=1)
-        idx = np.searchsorted(estimator.classes_, y.ravel())
-        return -np.log(P[np.arange(len(idx)), idx])
-    pred = np.asarray(estimator.predict(X), dtype=np.float64)
-    pred = pred.reshape(len(pred), -1)
-    Y = np.asarray(y, dtype=np.float64).reshape(len(pred), -1)
-    if getattr(estimator, "loss", None) == "poisson":  # half Poisson deviance per row
-        mu = np.maximum(pred, np.finfo(np.float64).tiny)
-        ylogy = np.where(Y > 0, Y * np.log(np.where(Y > 0, Y, 1.0) / mu), 0.0)
-        return np.nansum(ylogy - Y + mu, axis=1)  # NaN: missing label (multi-task, 7.7)
-    diff = np.nan_to_num(pred - Y, nan=0.0)
-    return 0.5 * np.einsum("ij,ij->i", diff, diff)
+    from ._early_stopping import check_validation
+    from .network import Context
+
+    check_is_fitted(estimator, "_theta")
+    X, Y, _, _ = check_validation(estimator, (X, y, None), np.float64)
+    objective = estimator._objective
+    z = objective.network.forward(estimator._theta, X.astype(estimator._theta.dtype),
+                                  Context(training=False))
+    return objective.loss.per_sample(z, Y)

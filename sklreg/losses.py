@@ -127,6 +127,11 @@ class Loss:
     def link(self, z):
         raise NotImplementedError
 
+    def per_sample(self, z, Y):
+        """Loss of each row of raw outputs ``z`` (not modified) against the
+        encoded targets ``Y``; missing (NaN) entries count zero."""
+        return np.nansum(self.entries(np.array(z, dtype=np.float64), Y), axis=1)
+
     def forward_backward(self, z, Y, w):
         """Default for losses with per-entry losses (``entries``): their row
         sums, weighted; the per-task form when tasks are on."""
@@ -238,6 +243,11 @@ class SoftmaxCrossEntropy(Loss):
         z -= Y
         self._scale_delta(z, w)
         return loss
+
+    def per_sample(self, z, Y):
+        z = np.array(z, dtype=np.float64)
+        z -= z.max(axis=1, keepdims=True)
+        return np.log(np.exp(z).sum(axis=1)) - np.einsum("ij,ij->i", Y, z)
 
     def output_hvp(self, p, rz, w):
         """A = diag(p) - p p^T (covariance of the one-hot label under p)."""
