@@ -20,7 +20,7 @@ from ._docs_examples import REGRESSOR_EXAMPLES
 from ._links import DocLinkMixin
 from ._validation import check_options
 from .features.multitask import MultiTask, present_mean, score_missing, split_missing_labels
-from .losses import SquaredError
+from .losses import REGRESSION_LOSSES
 
 __all__ = ["MLPRegularizedRegressor"]
 
@@ -186,8 +186,6 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
         self.random_state = random_state
         self.verbose = verbose
 
-    #: values of ``loss`` (regression losses of :mod:`sklreg.losses`)
-    _LOSSES = ("squared_error", "poisson")
 
     @partial_fit_if(partial_fit_available)
     def partial_fit(self, X, y, sample_weight=None):
@@ -220,23 +218,7 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
         return X, (y if missing is None else np.where(missing, np.nan, y))
 
     def _check_extra_params(self):
-        check_options("loss", self.loss, list(self._LOSSES))
-
-    def _check_poisson_targets(self, Y, name, require_positive_sum):
-        """Poisson deviance needs y >= 0 (and a positive total to fit a mean)."""
-        if self.loss != "poisson":
-            return
-        if np.any(Y < 0):
-            raise ValueError(
-                f"Some value(s) of {name} are negative which is not allowed for Poisson "
-                "regression (loss='poisson'). Use loss='squared_error' for real-valued "
-                "targets."
-            )
-        if require_positive_sum and not np.nansum(Y) > 0:  # (NaN: missing label, 7.7)
-            raise ValueError(
-                f"Sum of {name} is not strictly positive which is necessary for Poisson "
-                "regression (loss='poisson')."
-            )
+        check_options("loss", self.loss, list(REGRESSION_LOSSES))
 
     def _encode_targets(self, y, first, classes):
         y = np.asarray(y, dtype=np.float64)
@@ -246,7 +228,7 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
             raise ValueError(
                 f"y has {Y.shape[1]} outputs but the model was fitted with {self.n_outputs_}."
             )
-        self._check_poisson_targets(Y, "y", require_positive_sum=first)
+        REGRESSION_LOSSES[self.loss].check_targets(Y, "y", require_positive_sum=first)
         return Y
 
     def _encode_known(self, y, name):
@@ -257,7 +239,7 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
             raise ValueError(
                 f"{name} has {Y.shape[1]} outputs but the model has {self.n_outputs_}."
             )
-        self._check_poisson_targets(Y, name, require_positive_sum=False)
+        REGRESSION_LOSSES[self.loss].check_targets(Y, name, require_positive_sum=False)
         return Y
 
     def _encode_validation_targets(self, y_val):
@@ -267,15 +249,10 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
         return Y
 
     def _make_loss(self):
-        if self.loss == "poisson":
-            from .losses import PoissonDeviance
-
-            return PoissonDeviance()
-        return SquaredError()
+        return REGRESSION_LOSSES[self.loss]()
 
     def _out_activation(self):
-        """Name of the output unit, as scikit-learn's ``out_activation_``."""
-        return "exp" if self.loss == "poisson" else "identity"
+        return REGRESSION_LOSSES[self.loss].out_activation
 
     def _decode_targets(self, Y):
         """Encoded targets -> targets shaped as passed to fit."""
@@ -291,11 +268,7 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
         mean = Y.mean(axis=0) if sw is None else (sw / sw.sum()) @ Y
         if np.isnan(mean).any():  # missing labels (multi-task, 7.7): the labelled entries
             mean = present_mean(Y, sw)
-        if self.loss != "poisson":
-            return mean
-        # an all-zero output column would want log(0) = -inf: floor it
-        floor = max(1e-6 * float(mean.max()), float(np.finfo(Y.dtype).tiny))
-        return np.log(np.maximum(mean, floor))
+        return REGRESSION_LOSSES[self.loss].link_of_mean(mean, Y.dtype)
 
     def predict(self, X):
         """Predicted targets.
@@ -339,5 +312,6 @@ class MLPRegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, _B
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.positive_only = self.loss == "poisson"
+        loss = REGRESSION_LOSSES.get(self.loss)
+        tags.target_tags.positive_only = loss is not None and loss.positive_targets
         return tags

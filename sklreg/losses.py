@@ -38,7 +38,8 @@ import numpy as np
 from scipy.special import expit, xlogy
 
 __all__ = [
-    "Loss", "SquaredError", "PoissonDeviance", "SoftmaxCrossEntropy", "SigmoidCrossEntropy"
+    "Loss", "SquaredError", "PoissonDeviance", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
+    "REGRESSION_LOSSES",
 ]
 
 
@@ -161,6 +162,20 @@ class Loss:
 class SquaredError(Loss):
     """Identity output, per-sample loss 0.5 * ||y - z||^2."""
 
+    #: scikit-learn's ``out_activation_`` name of the output unit
+    out_activation = "identity"
+    #: the targets must be non-negative (scikit-learn's ``positive_only`` tag)
+    positive_targets = False
+
+    @classmethod
+    def check_targets(cls, Y, name, require_positive_sum):
+        """Raise a ValueError naming ``name`` when ``Y`` cannot be fitted."""
+
+    @classmethod
+    def link_of_mean(cls, mean, dtype):
+        """The raw output whose prediction is ``mean`` (marginal output bias, 8.4)."""
+        return mean
+
 
     def link(self, z):
         return z
@@ -200,6 +215,30 @@ class PoissonDeviance(Loss):
     information of the natural parameter ``z = log p``.  Targets must be
     non-negative (checked by the estimator).
     """
+
+    out_activation = "exp"
+    positive_targets = True
+
+    @classmethod
+    def check_targets(cls, Y, name, require_positive_sum):
+        """Poisson deviance needs y >= 0 (and a positive total to fit a mean)."""
+        if np.any(Y < 0):  # (NaN: a missing label, 7.7, compares False)
+            raise ValueError(
+                f"Some value(s) of {name} are negative which is not allowed for Poisson "
+                "regression (loss='poisson'). Use loss='squared_error' for real-valued "
+                "targets."
+            )
+        if require_positive_sum and not np.nansum(Y) > 0:
+            raise ValueError(
+                f"Sum of {name} is not strictly positive which is necessary for Poisson "
+                "regression (loss='poisson')."
+            )
+
+    @classmethod
+    def link_of_mean(cls, mean, dtype):
+        # an all-zero output column would want log(0) = -inf: floor it
+        floor = max(1e-6 * float(mean.max()), float(np.finfo(dtype).tiny))
+        return np.log(np.maximum(mean, floor))
 
     def link(self, z):
         return np.exp(z, out=z)
@@ -279,3 +318,7 @@ class SigmoidCrossEntropy(Loss):
         if self._tasks_on():
             return self._task_output_hvp(p, rz, w)
         return self._scale_delta(p * (1.0 - p) * rz, w)
+
+
+#: ``loss`` values of the regressor -> output loss class
+REGRESSION_LOSSES = {"squared_error": SquaredError, "poisson": PoissonDeviance}
