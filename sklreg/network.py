@@ -189,6 +189,13 @@ class Dense(Layer):
             return out
         return np.matmul(x.T, dy, out=out)
 
+    def _bias_grad(self, dy, gb):
+        """``gb <- sum of dy over rows`` (exactly zero for a fixed bias)."""
+        if self.train_bias:
+            column_sums(dy, gb)
+        else:
+            gb[...] = 0.0
+
     def _dy_wt(self, dy, W, out=None):
         """``dy W^T``, the input gradient (into ``out`` when given)."""
         return np.matmul(dy, W.T, out=out)
@@ -206,10 +213,7 @@ class Dense(Layer):
         W, _ = P
         gW, gb = G
         self._xt_dy(self._x, dy, gW)
-        if self.train_bias:
-            column_sums(dy, gb)
-        else:
-            gb[...] = 0.0
+        self._bias_grad(dy, gb)
         if not need_dx:
             return None
         dx = _buffer(self, "_dx", (dy.shape[0], self.n_in), W.dtype, ctx)
@@ -234,10 +238,7 @@ class Dense(Layer):
         self._xt_dy(self._x, rdy, gW)
         if self._rx is not None:
             gW += self._xt_dy(self._rx, dy)
-        if self.train_bias:
-            np.sum(rdy, axis=0, out=gb)
-        else:
-            gb[...] = 0.0
+        self._bias_grad(rdy, gb)
         if not need_dx:
             return None, None
         rdx = self._dy_wt(rdy, W)

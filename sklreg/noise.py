@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .network import Dense, Layer, _buffer, column_sums
+from .network import Dense, Layer, _buffer
 
 __all__ = [
     "GaussianNoise", "PerturbedDense", "smooth_labels", "AugmentHook", "scaled_mask",
@@ -228,10 +228,7 @@ class PerturbedDense(Dense):
         else:  # dL/dW = sum_i (x_i^T dy_i) * M_i
             np.einsum("bgi,bgo,bigo->igo", self._x.reshape(n, g, fi), dy.reshape(n, g, fo),
                       per_row(self._m), out=gW.reshape(fi, g, fo))
-        if self.train_bias:
-            column_sums(dy, gb)
-        else:
-            gb[...] = 0.0
+        self._bias_grad(dy, gb)
         if not need_dx:
             return None
         dx = _buffer(self, "_dx", (n, self.n_in), W.dtype, ctx)
