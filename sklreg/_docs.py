@@ -11,6 +11,7 @@ import re
 
 from ._docs_attributes import _ATTRIBUTES
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
+from .features import FEATURES
 
 
 def _names(reg):
@@ -133,8 +134,6 @@ def _common_params(task_extra=""):
 def _feature_docs(match):
     """``{FEATURE_DOCS:a,b}`` -> the numpydoc entries features ``a``, ``b``
     declare for their parameters (placed where they stand in the signature)."""
-    from .features import FEATURES
-
     by_name = {f.name: f for f in FEATURES}
     names = match.group(1).split(",")
     return "\n".join(p.doc.strip("\n") + "\n" for n in names for p in by_name[n].params)

@@ -14,18 +14,20 @@ import numpy as np
 
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
 from .features import FEATURES
-from .layers import stochastic_regularizers, validate_layer_params
+from .layers import LayerConfig
 from ._validation import (
-    check_bool, check_interval, check_options, check_per_layer, hidden_sizes, param_error,
+    check_bool, check_interval, check_options, hidden_sizes, param_error,
 )
 
-__all__ = ["validate_mlp_params", "check_full_batch", "hidden_sizes", "MLP_PARAMS"]
+__all__ = [
+    "validate_mlp_params", "validate_layer_params", "stochastic_regularizers",
+    "check_full_batch", "hidden_sizes", "MLP_PARAMS",
+]
 
 
 def validate_mlp_params(est):
     """Check every common MLP parameter; return a namespace of resolved values."""
     hidden = hidden_sizes(est.hidden_layer_sizes)
-    n_weight_layers = len(hidden) + 1
     v = SimpleNamespace(hidden=hidden)
     v.activation = ACTIVATIONS.resolve(est.activation, "activation")
     v.optimizer = OPTIMIZERS.resolve(est.optimizer, "optimizer")
@@ -59,6 +61,27 @@ def validate_mlp_params(est):
     v.layers = validate_layer_params(est, hidden, v.activation)
     v.augment = getattr(est, "augment", None)
     return v
+
+
+def validate_layer_params(est, hidden, activation=None):
+    """The :class:`~sklreg.layers.LayerConfig` of ``est`` for the hidden layer
+    sizes ``hidden``: every registered feature's ``layer_options`` (each
+    validates its own parameters, naming them).  ``activation`` is unused."""
+    options = {}
+    for feature in FEATURES:
+        options.update(feature.layer_options(est, tuple(hidden)))
+    return LayerConfig(n_hidden=len(hidden), **options)
+
+
+def stochastic_regularizers(est):
+    """Names of the active stochastic-regularization parameters of ``est``
+    (the features' ``stochastic_settings``, in registry order).
+
+    Full-batch (deterministic) optimizers refuse these: each minibatch
+    objective would be a different random function.  Batch norm is not listed
+    (deterministic on the full batch).
+    """
+    return [name for feature in FEATURES for name in feature.stochastic_settings(est)]
 
 
 def check_full_batch(est, optimizer):

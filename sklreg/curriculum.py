@@ -21,6 +21,9 @@ import math
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._early_stopping import check_validation
+from .network import Context
+
 __all__ = ["Curriculum", "per_sample_loss"]
 
 
@@ -82,9 +85,6 @@ def per_sample_loss(estimator, X, y):
     multilabel targets) for classifiers, ``0.5 * ||y - f(x)||^2`` or the half
     Poisson deviance for regressors; missing labels (multi-task) count zero.
     """
-    from ._early_stopping import check_validation
-    from .network import Context
-
     check_is_fitted(estimator, "_theta")
     X, Y, _, _ = check_validation(estimator, (X, y, None), np.float64)
     objective = estimator._objective

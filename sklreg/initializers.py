@@ -338,3 +338,8 @@ class LSUV(Initializer):
 
 
 INITIALIZERS.base = Initializer
+
+
+def is_lsuv(init):
+    """``init`` asks for the data-driven LSUV initialization (book 8.4)."""
+    return (isinstance(init, str) and init == "lsuv") or isinstance(init, LSUV)

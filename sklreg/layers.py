@@ -8,7 +8,7 @@ them on belong to feature modules (:mod:`sklreg.features`: noise, dropout,
 batch_norm, activity, student_t, per_example, model_design, multitask), each
 of which validates its own and returns the fields it sets of the
 :class:`LayerConfig` (``Feature.layer_options``);
-:func:`validate_layer_params` collects them.  The plan tells
+:func:`sklreg._params.validate_layer_params` collects them.  The plan tells
 :func:`sklreg.network.build_network`, for hidden layer ``l``::
 
     [input noise] [input dropout]                       (first layer only)
@@ -33,9 +33,7 @@ from .noise import GaussianNoise, PerturbedDense
 
 __all__ = [
     "LayerConfig",
-    "validate_layer_params",
     "validate_inference_params",
-    "stochastic_regularizers",
     "rebuild_network",
 ]
 
@@ -153,37 +151,12 @@ class LayerConfig:
         return replace(self, aux_loss=loss) if self.auxiliary_weight else self
 
 
-def validate_layer_params(est, hidden, activation=None):
-    """The :class:`LayerConfig` of ``est`` for the hidden layer sizes ``hidden``:
-    every registered feature's ``layer_options`` (each validates its own
-    parameters, naming them).  ``activation`` is unused (kept for callers)."""
-    from .features import FEATURES  # (the features import this module's neighbours)
-
-    options = {}
-    for feature in FEATURES:
-        options.update(feature.layer_options(est, tuple(hidden)))
-    return LayerConfig(n_hidden=len(hidden), **options)
-
-
 def validate_inference_params(est):
     """Check ``dropout_inference`` and ``n_mc_samples`` (also at predict time)."""
     rule = getattr(est, "dropout_inference", "weight_scaling")
     check_options("dropout_inference", rule, list(INFERENCE_RULES))
     check_interval("n_mc_samples", getattr(est, "n_mc_samples", 1), 1, None, integer=True)
     return rule
-
-
-def stochastic_regularizers(est):
-    """Names of the active stochastic-regularization parameters of ``est``
-    (the features' ``stochastic_settings``, in registry order).
-
-    Full-batch (deterministic) optimizers refuse these: each minibatch
-    objective would be a different random function.  Batch norm is not listed
-    (deterministic on the full batch).
-    """
-    from .features import FEATURES
-
-    return [name for feature in FEATURES for name in feature.stochastic_settings(est)]
 
 
 def rebuild_network(network, old, cfg, layer_sizes, activation, loss):

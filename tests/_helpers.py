@@ -9,7 +9,7 @@ from sklreg._objective import Objective
 from sklreg._registry import ACTIVATIONS
 from sklreg._testing import central_diff, rel_err
 from sklreg.features import FEATURES
-from sklreg.layers import validate_layer_params
+from sklreg._params import validate_layer_params
 from sklreg.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from sklreg.network import Context, build_network
 

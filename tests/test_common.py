@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklreg.features import FEATURES
-from sklreg.layers import stochastic_regularizers
+from sklreg._params import stochastic_regularizers
 from sklreg import (
     BaggingNetClassifier,
     BaggingNetRegressor,

@@ -21,7 +21,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_regression
 
 import sklreg  # noqa: F401  (registers the components)
-from sklreg.layers import stochastic_regularizers
+from sklreg._params import stochastic_regularizers
 from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg._objective import Objective
 from sklreg._registry import ACTIVATIONS, OPTIMIZERS

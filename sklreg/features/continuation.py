@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from .._validation import param_error
 from ..penalties import L2Penalty
-from ._base import Feature, Param, optional_int, params_where, register
+from ._base import FEATURES, Feature, Param, optional_int, params_where, register
 
 def _annealable():
     """``{name: upper bound}`` of the strengths a continuation can anneal
     (the features' parameters declaring ``anneal_max``)."""
-    from . import FEATURES
-
     return {p.name: p.anneal_max for f in FEATURES for p in f.params
             if p.anneal_max is not None}
 

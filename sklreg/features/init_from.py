@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import param_error
+from ..initializers import is_lsuv
 from ._base import Feature, Param, register
 
 __all__ = ["InitFrom", "check_init_from", "load_init_from"]
@@ -161,9 +162,8 @@ class InitFrom(Feature):
                 f"init_from and pretraining={est.pretraining!r} both set the first layers' "
                 "initial parameters; use one of them (set init_from=None or pretraining=None)."
             )
-        from .lsuv import _is_lsuv  # noqa: PLC0415  (registry order)
 
-        if _is_lsuv(est.init):
+        if is_lsuv(est.init):
             raise ValueError(
                 "init_from gives every initial weight, which init='lsuv' would rescale: "
                 "use one of them (set init_from=None or another init)."

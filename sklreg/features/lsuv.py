@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 
-from ..initializers import LSUV
+from ..initializers import is_lsuv
 from ..network import Context
 from ._base import Feature, register
 
@@ -78,10 +78,6 @@ def _variance(a):
     return float(np.var(a, dtype=np.float64))
 
 
-def _is_lsuv(init):
-    return (isinstance(init, str) and init == "lsuv") or isinstance(init, LSUV)
-
-
 @register
 class LSUVInit(Feature):
     """Applies ``init='lsuv'`` (no constructor parameter of its own)."""
@@ -91,7 +87,7 @@ class LSUVInit(Feature):
     params = ()
 
     def active(self, est):
-        return _is_lsuv(est.init)
+        return is_lsuv(est.init)
 
     def validate(self, est):
         super().validate(est)

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from .._trainer import freeze_hook, load_hidden
+from ..penalties import resolve_reference
 from .._validation import hidden_sizes
 from ._base import Feature, Param, boolean, optional_int, options, params_where, register
 
@@ -46,8 +47,6 @@ def _stage_reference(est, k, sizes, layout=None):
     the reference is passed on unchanged."""
     if est.l2_reference is None or layout is None:
         return est.l2_reference
-    from ..penalties import resolve_reference
-
     n_outputs = list(layout.weight_specs())[-1].shape[1]
     flat = resolve_reference(est.l2_reference, layout, np.float64)
     mats, at = [], 0

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from .._objective import Term
 from .._validation import _OWNER
 from ..exceptions import InvalidParameterError
+from ..optim import NaturalGradient
 from ._base import Feature, Param, interval, register
 
 __all__ = ["TangentProp", "TangentPropTerm", "frozen_seed", "refuse_fisher"]
@@ -86,8 +87,6 @@ def frozen_seed(objective, ctx):
 def refuse_fisher(est, what):
     """The Fisher (natural gradient) is that of the data loss: refuse a data
     term there, naming its parameter (Newton and L-BFGS handle it)."""
-    from ..optim import NaturalGradient
-
     opt = est.optimizer
     if isinstance(opt, NaturalGradient) or (isinstance(opt, str) and opt == "natural_gradient"):
         raise ValueError(
