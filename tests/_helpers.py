@@ -72,3 +72,8 @@ def fd_hvp(grad, theta, v):
     """Finite-difference Hessian-vector product: ``central_diff`` of the
     directional derivative ``grad(theta) @ v`` (the Hessian is symmetric)."""
     return central_diff(lambda t: float(grad(t) @ v), theta)
+
+
+def fd_directional(f, x, v, h=1e-6):
+    """Central difference of ``f`` along ``v`` at ``x``: ``(f(x + h v) - f(x - h v)) / 2h``."""
+    return (f(x + h * v) - f(x - h * v)) / (2 * h)

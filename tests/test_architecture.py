@@ -14,9 +14,10 @@ from sklreg import MLPRegularizedClassifier, MLPRegularizedRegressor
 from sklreg._trainer import HelperSpec, Trainer, helper_spec
 from sklreg.features.continuation import Continuation
 from sklreg.features.pretraining import greedy_pretrain
-from sklreg._testing import central_diff
 from sklreg.architecture import AuxiliaryHead
 from sklreg.network import Context
+
+from _helpers import RTOL_GRAD, fd_rel_error, frozen_loss_grad
 
 
 @pytest.fixture(scope="module")
@@ -36,18 +37,11 @@ def _layer_names(est):
 
 
 def _fd_check(est, X, Y, seed=0):
-    """Central differences of the training objective vs its gradient (float64)."""
-    obj = est._objective
+    """Relative error of the training objective's gradient against central
+    differences (float64, one frozen noise draw), at a perturbed theta."""
     rng = np.random.default_rng(seed)
     theta = est._theta + rng.normal(scale=0.2, size=est._theta.shape)
-
-    def ctx():  # same masks/noise at every evaluation
-        return Context(training=True, rng=np.random.default_rng(123))
-
-    _, g = obj.loss_grad(theta, X, Y, None, ctx())
-    g = g.copy()
-    num = central_diff(lambda th: obj.loss_grad(th, X, Y, None, ctx())[0], theta)
-    return np.abs(num - g).max() / np.abs(num).max()
+    return fd_rel_error(frozen_loss_grad(est._objective, X, Y, None, seed=123), theta)[0]
 
 
 OPTIONS = [
@@ -71,7 +65,7 @@ def test_gradients_skip_and_auxiliary(kw, task, digits):
         est = MLPRegularizedRegressor(hidden_layer_sizes=(6, 6, 6), max_iter=1, random_state=0, **kw)
         Y = np.column_stack([X[:, 0] - X[:, 1], X[:, 2]])
         est = _fit(est, X, Y)
-    assert _fd_check(est, X, Y) <= 1e-6
+    assert _fd_check(est, X, Y) <= RTOL_GRAD
 
 
 def test_skip_connection_layout_and_forward(digits):

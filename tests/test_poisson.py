@@ -27,7 +27,7 @@ from sklreg.losses import PoissonDeviance
 from sklreg.network import build_network
 from sklreg.penalties import L2Penalty
 
-from _helpers import CHECKS_FIT as FAST, fd_hvp
+from _helpers import CHECKS_FIT as FAST, fd_directional, fd_hvp
 
 
 def counts(n=200, d=4, seed=0, k=None):
@@ -38,10 +38,6 @@ def counts(n=200, d=4, seed=0, k=None):
     if k is not None:
         mu = mu[:, None] * np.linspace(0.5, 2.0, k)
     return X, rng.poisson(mu).astype(float)
-
-
-def _fd(f, z, rz, h=1e-6):
-    return (f(z + h * rz) - f(z - h * rz)) / (2 * h)
 
 
 # ------------------------------------------------------------------ the loss
@@ -64,10 +60,10 @@ def test_output_hvp_matches_finite_differences_of_the_output_gradient(weighted):
         return zz
 
     hv = loss.output_hvp(loss.link(z.copy()), rz, w)
-    assert rel_err(hv, _fd(grad, z, rz)) <= 1e-7
+    assert rel_err(hv, fd_directional(grad, z, rz)) <= 1e-7
     # and the gradient is the derivative of the value
     g = grad(z)
-    fd = _fd(lambda zz: np.array(loss.forward_backward(zz.copy(), Y, w)), z, rz)
+    fd = fd_directional(lambda zz: np.array(loss.forward_backward(zz.copy(), Y, w)), z, rz)
     assert float(np.sum(g * rz)) == pytest.approx(float(fd), rel=1e-7)
 
 
