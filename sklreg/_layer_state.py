@@ -29,6 +29,7 @@ def sync_layers(est, params):
     network = rebuild_network(
         objective.network, getattr(est, "_layer_config", None), params.layers,
         est._layer_sizes, params.activation, objective.loss,
+        getattr(params, "layout_checks", ()),
     )
     objective.network, est._layer_config = network, params.layers
 

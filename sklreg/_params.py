@@ -59,6 +59,8 @@ def validate_mlp_params(est):
                    0, None, integer=True)
     # noise, dropout, batch norm, activity penalties (book 7.4-7.12, 8.7.1)
     v.layers = validate_layer_params(est, hidden, v.activation)
+    # warm starts: the options that change the parameter layout must not change
+    v.layout_checks = [f.check_layout for f in FEATURES if f.changes_layout]
     v.augment = getattr(est, "augment", None)
     return v
 

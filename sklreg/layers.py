@@ -159,28 +159,19 @@ def validate_inference_params(est):
     return rule
 
 
-def rebuild_network(network, old, cfg, layer_sizes, activation, loss):
+def rebuild_network(network, old, cfg, layer_sizes, activation, loss, layout_checks=()):
     """The network for layer options ``cfg`` (``network`` itself if they did not
     change since ``old``), keeping the batch-norm running statistics.
 
-    Options that add parameters (batch norm, auxiliary heads) must not change
-    between a fit and its warm start or ``partial_fit``."""
+    Options that add parameters must not change between a fit and its warm
+    start or ``partial_fit``: each ``check(old, cfg)`` of ``layout_checks``
+    (``Feature.check_layout`` of the features with ``changes_layout``) raises
+    naming its parameter."""
     if old == cfg:
         return network
-    for name in ("batch_norm", "auxiliary_weight"):  # these change the parameters
-        if old is not None and bool(getattr(old, name)) != bool(getattr(cfg, name)):
-            param = "auxiliary_heads" if name == "auxiliary_weight" else name
-            raise ValueError(
-                f"{param} changed since the previous fit; with warm_start=True or "
-                "partial_fit the architecture must stay the same."
-            )
-    if old is not None and old.output_block != cfg.output_block:
-        was, now = (getattr(c.output_block, "sizes", ()) for c in (old, cfg))
-        raise ValueError(
-            f"task_hidden_layer_sizes changed since the previous fit (task heads {was} -> "
-            f"{now}); with warm_start=True or partial_fit the architecture (the task "
-            "structure) must stay the same. Refit from scratch (warm_start=False)."
-        )
+    if old is not None:
+        for check in layout_checks:
+            check(old, cfg)
     new = build_network(layer_sizes, activation, cfg.plan(loss))
     old_bn = [layer for layer in network.layers if isinstance(layer, BatchNorm)]
     new_bn = [layer for layer in new.layers if isinstance(layer, BatchNorm)]

@@ -28,7 +28,7 @@ from typing import Any, Callable
 from .._validation import check_bool, check_interval, check_options
 
 __all__ = ["Param", "Feature", "FitPlan", "FEATURES", "register", "options", "interval",
-           "boolean", "optional_int", "is_on", "params_where"]
+           "boolean", "optional_int", "is_on", "params_where", "layout_changed"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,14 @@ def interval(name, low=None, high=None, closed="left", integer=False):
 
 def optional_int(name, low=1):
     return lambda v: v if v is None else check_interval(name, v, low, None, integer=True)
+
+
+def layout_changed(param):
+    """The error of a warm start that changes ``param``, a layout option."""
+    return ValueError(
+        f"{param} changed since the previous fit; with warm_start=True or partial_fit "
+        "the architecture must stay the same. Refit from scratch (warm_start=False)."
+    )
 
 
 def is_on(value):
@@ -149,6 +157,11 @@ class Feature:
         from its (validated) parameters, for the hidden layer sizes ``hidden``:
         the layers it puts in the network."""
         return {}
+
+    def check_layout(self, old, new):
+        """Raise when a warm start or ``partial_fit`` changes the parameter
+        layout (``changes_layout`` features): ``old``/``new`` are the
+        :class:`~sklreg.layers.LayerConfig` of the previous and this fit."""
 
     def stochastic_settings(self, est):
         """Names of this feature's active parameters whose effect is random

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ._base import Feature, Param, boolean, interval, register
+from ._base import Feature, Param, boolean, interval, layout_changed, register
 
 __all__ = ["BatchNormFeature"]
 
@@ -45,6 +45,10 @@ class BatchNormFeature(Feature):
                 "batch_norm=True needs minibatches of at least 2 samples (batch "
                 "statistics); got batch_size=1."
             )
+
+    def check_layout(self, old, new):
+        if old.batch_norm != new.batch_norm:  # gamma and beta are parameters
+            raise layout_changed("batch_norm")
 
     def layer_options(self, est, hidden):
         return {"batch_norm": bool(est.batch_norm),

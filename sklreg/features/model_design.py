@@ -3,7 +3,7 @@ connections and auxiliary heads (:mod:`sklreg.architecture`)."""
 
 from __future__ import annotations
 
-from ._base import Feature, Param, boolean, interval, register
+from ._base import Feature, Param, boolean, interval, layout_changed, register
 
 __all__ = ["ModelDesign"]
 
@@ -38,6 +38,10 @@ class ModelDesign(Feature):
 
     def active(self, est):
         return bool(est.skip_connections or est.auxiliary_heads)
+
+    def check_layout(self, old, new):
+        if bool(old.auxiliary_weight) != bool(new.auxiliary_weight):  # the heads' weights
+            raise layout_changed("auxiliary_heads")
 
     def layer_options(self, est, hidden):
         if est.skip_connections and not any(a == b for a, b in zip(hidden[:-1], hidden[1:])):

@@ -132,6 +132,15 @@ class MultiTask(Feature):
                     "the trunk's and the heads' weights), not one per layer."
                 )
 
+    def check_layout(self, old, new):
+        if old.output_block != new.output_block:
+            was, now = (getattr(c.output_block, "sizes", ()) for c in (old, new))
+            raise ValueError(
+                f"task_hidden_layer_sizes changed since the previous fit (task heads {was} "
+                f"-> {now}); with warm_start=True or partial_fit the architecture (the task "
+                "structure) must stay the same. Refit from scratch (warm_start=False)."
+            )
+
     def layer_options(self, est, hidden):
         sizes = _sizes(getattr(est, "task_hidden_layer_sizes", None))
         return {"output_block": TaskHeads(sizes) if sizes else None}
