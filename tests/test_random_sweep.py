@@ -31,9 +31,17 @@ from sklreg.exceptions import DivergenceWarning
 TASKS = ("binary", "multiclass", "multilabel", "regression", "regression2")
 OPTIMIZERS = (
     "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop_nesterov", "adam",
-    "adadelta", "lbfgs", "bfgs", "cg", "newton", "natural_gradient",
+    "adadelta", "lbfgs", "bfgs", "cg", "newton", "natural_gradient", "delta_bar_delta",
 )
 NAN, INF = float("nan"), float("inf")
+
+
+def first_axis_tangent(X):
+    """Tangent propagation along the first input axis (any number of features)."""
+    V = np.zeros((X.shape[0], 1, X.shape[1]))
+    V[:, 0, 0] = 1.0
+    return V
+
 
 # Each entry draws a *group* of parameters (dict), so that tied parameters
 # (early_stopping + validation_fraction + scoring, ...) come together.  Values
@@ -84,7 +92,7 @@ COMMON = {
     ),
     "init": _one(
         "init", ["glorot_normal", "glorot_uniform", "he_normal", "he_uniform",
-                 "lecun_normal", "lecun_uniform", "orthogonal", "sparse"], ["xavier"],
+                 "lecun_normal", "lecun_uniform", "orthogonal", "sparse", "lsuv"], ["xavier"],
     ),
     "lr_schedule": _one(
         "lr_schedule", ["constant", "exponential", "invscaling", "linear", "plateau", "step"],
@@ -141,6 +149,30 @@ COMMON = {
         "continuation_epochs": _pick([None, 2], [0]),
     }),
     "curvature_diagnostics": _one("curvature_diagnostics", [False, True], ["yes"]),
+    # the rest of chapters 7-8 (7.7, 7.10, 7.13, 7.14, 8.1.3)
+    "adversarial": st.fixed_dictionaries({
+        "adversarial": _pick([None, "fgsm", "virtual"], ["pgd"]),
+        "adversarial_eps": _pick([0.01, 0.1, 1.0], [0.0, -1.0, NAN]),
+        "adversarial_weight": _pick([0.5, 0.9, 1.0], [1.5, -0.1]),
+        "vat_power_iterations": _pick([1, 2], [0]),
+    }),
+    "tangent": st.fixed_dictionaries({
+        "tangent_prop": _pick([0.0, 0.1, 1.0], [-1.0, NAN]),
+        "tangent_vectors": _pick([first_axis_tangent], [None, "v"]),
+    }),
+    "input_gradient_penalty": _one("input_gradient_penalty", [0.0, 0.1, 1.0], [-1.0, INF]),
+    "multitask": st.fixed_dictionaries({
+        "task_hidden_layer_sizes": _pick([None, (2,), 3, ()], [(0,), "x"]),
+        "task_weights": _pick([None], ["w", [-1.0]]),
+    }),
+    "activity_student_t": _one("activity_student_t", [0.0, 0.01, 1.0], [-1.0, NAN]),
+    "weight_noise_sampling": st.fixed_dictionaries({
+        "weight_noise": _pick([0.0, 0.05, 1.0]),
+        "weight_noise_sampling": _pick(["batch", "example"], ["row"]),
+        "dropout_type": _pick(["bernoulli", "dropconnect"]),
+        "dropout": _pick([0.0, 0.3]),
+    }),
+    "batch_size_growth": _one("batch_size_growth", [1.0, 1.5, 3.0], [0.5, NAN, "x"]),
 }
 REGRESSOR_ONLY = {
     "loss": _one("loss", ["squared_error", "poisson"], ["absolute_error"]),
