@@ -32,7 +32,7 @@ from ._registry import ComponentParamsMixin
 from ._rng import make_rng
 from ._trainer import FitData, Trainer, helper_spec
 from ._validation import atomic_fit, check_per_sample, check_sample_weight, param_owner
-from .features import FEATURES, FitPlan
+from .features import FitPlan, features_for
 from .network import build_network
 
 __all__ = ["_BaseMLP"]
@@ -111,16 +111,18 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, ComponentParamsMixin, BaseEsti
                                         "higher = harder"),
                        validation=validation)
         trainer = Trainer(self, params, first, incremental, helper_spec())
-        for feature in FEATURES:
+        features = features_for(self)
+        for feature in features:
             feature.prepare(trainer, data)
-        for feature in FEATURES:
+        for feature in features:
             feature.before_training(trainer, data)
         plan = FitPlan()
-        for feature in FEATURES:
+        for feature in features:
             feature.contribute(trainer, data, plan)
         self._objective.terms = plan.terms  # every phase: terms, gradient/step transforms
         trainer.grad_hooks, trainer.step_hooks = plan.grad_hooks, plan.every_phase_step_hooks
         trainer.batch_size_schedule = plan.batch_size_schedule
+        trainer.target_transform = plan.target_transform
         callbacks = plan.pre_callbacks + plan.callbacks
         # 7. train
         state = trainer.train(
@@ -129,7 +131,7 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, ComponentParamsMixin, BaseEsti
             keep_state=incremental and hasattr(self, "optimizer_") and not first,
         )
         # 8. outer phases after training; the attributes features return
-        for feature in FEATURES:
+        for feature in features:
             attributes = dict(getattr(feature, "attributes", {}))
             attributes.update(feature.after_training(trainer, data, trainer.stopper, state) or {})
             for name, value in attributes.items():
@@ -222,10 +224,6 @@ class _BaseMLP(PersistenceMixin, CallbackSupport, ComponentParamsMixin, BaseEsti
     def _forward(self, X):
         """Outputs after the link for ``X`` (dropout inference rules included)."""
         return predict_raw(self, X)
-
-    def _training_targets(self, Y):
-        """Encoded targets used by the training objective (label smoothing)."""
-        return Y
 
     # ------------------------------------------------------------- pickling
     # (version recording and the format check: sklreg/_persistence.py)

@@ -26,9 +26,7 @@ from ._docs import classifier_doc
 from ._docs_examples import CLASSIFIER_EXAMPLES
 from .features.adversarial import split_unlabeled
 from ._links import DocLinkMixin
-from ._validation import check_interval
 from .losses import SigmoidCrossEntropy, SoftmaxCrossEntropy
-from .noise import smooth_labels
 
 __all__ = ["MLPRegularizedClassifier"]
 
@@ -233,7 +231,6 @@ class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _check_extra_params(self):
-        check_interval("label_smoothing", self.label_smoothing, 0.0, 1.0, closed="left")
         cw = self.class_weight
         if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
             raise ValueError(
@@ -311,21 +308,6 @@ class MLPRegularizedClassifier(ClassifierMixin, DocLinkMixin, _BaseMLP):
 
     def _make_loss(self):
         return SoftmaxCrossEntropy() if self._softmax else SigmoidCrossEntropy()
-
-    def _training_targets(self, Y):
-        """Book 7.5.1: targets 1 - eps and eps / (k - 1) (softmax), eps and
-        1 - eps (sigmoid units: binary and multilabel)."""
-        eps = float(self.label_smoothing)
-        if eps == 0.0:
-            return Y
-        k = len(self.classes_) if self._softmax else 2
-        if eps >= (k - 1) / k:
-            raise ValueError(
-                f"label_smoothing={eps} must be below (k - 1) / k = {(k - 1) / k:.3g} for "
-                f"{k} {'classes' if self._softmax else 'target values per output'}, so "
-                "that the true class keeps the largest target."
-            )
-        return smooth_labels(Y, eps, self._softmax).astype(Y.dtype, copy=False)
 
     def _decode_targets(self, Y):
         """Encoded (hard) targets -> class labels, as passed to fit."""

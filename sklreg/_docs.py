@@ -163,13 +163,7 @@ _LAYER_PARAMS = """
 
 
 _LABEL_SMOOTHING = """
-    label_smoothing : float in [0, 1), default=0.0
-        Label smoothing (book 7.5.1): softmax targets ``1 - eps`` for the true
-        class and ``eps / (k - 1)`` for the others; for binary and multilabel
-        (sigmoid) outputs targets ``1 - eps`` and ``eps``.  Keeps predicted
-        probabilities (and the weights) bounded on separable data.  Must be
-        below ``(k - 1) / k``.  Training loss only (validation loss uses the
-        hard labels).
+{FEATURE_DOCS:label_smoothing}
 """
 
 

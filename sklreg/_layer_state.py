@@ -34,15 +34,16 @@ def sync_layers(est, params):
     objective.network, est._layer_config = network, params.layers
 
 
-def batch_setup(est, params, X, Y, noise_rng):
-    """Training targets and per-minibatch hooks (``augment``, book 7.4)."""
-    Y_train = est._training_targets(Y)
+def batch_setup(est, params, X, Y, noise_rng, target_transform=None):
+    """Training targets (``target_transform``: label smoothing) and
+    per-minibatch hooks (``augment``, book 7.4)."""
+    transform = target_transform if target_transform is not None else (lambda T: T)
     if params.augment is None:
-        return Y_train, []
+        return transform(Y), []
     hook = AugmentHook(
         params.augment,
         est._decode_targets,
-        lambda y: est._training_targets(est._encode_batch(y)),
+        lambda y: transform(est._encode_batch(y)),
         noise_rng.spawn(1)[0],
         X.shape[1],
         est._theta.dtype,

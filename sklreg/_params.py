@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ._registry import ACTIVATIONS, INITIALIZERS, OPTIMIZERS, SCHEDULES
-from .features import FEATURES
+from .features import features_for
 from .layers import LayerConfig
 from ._validation import (
     check_bool, check_interval, check_options, hidden_sizes, param_error,
@@ -52,7 +52,7 @@ def validate_mlp_params(est):
             est.hidden_bias_init,
         )
     check_options("output_bias_init", est.output_bias_init, ["marginal", "zeros"])
-    for feature in FEATURES:  # each feature checks its own parameters
+    for feature in features_for(est):  # each feature checks its own parameters
         feature.validate(est)
     check_bool("warm_start", est.warm_start)
     check_interval("verbose", int(est.verbose) if isinstance(est.verbose, bool) else est.verbose,
@@ -60,7 +60,7 @@ def validate_mlp_params(est):
     # noise, dropout, batch norm, activity penalties (book 7.4-7.12, 8.7.1)
     v.layers = validate_layer_params(est, hidden, v.activation)
     # warm starts: the options that change the parameter layout must not change
-    v.layout_checks = [f.check_layout for f in FEATURES if f.changes_layout]
+    v.layout_checks = [f.check_layout for f in features_for(est) if f.changes_layout]
     v.augment = getattr(est, "augment", None)
     return v
 
@@ -70,7 +70,7 @@ def validate_layer_params(est, hidden, activation=None):
     sizes ``hidden``: every registered feature's ``layer_options`` (each
     validates its own parameters, naming them).  ``activation`` is unused."""
     options = {}
-    for feature in FEATURES:
+    for feature in features_for(est):
         options.update(feature.layer_options(est, tuple(hidden)))
     return LayerConfig(n_hidden=len(hidden), **options)
 
@@ -83,7 +83,7 @@ def stochastic_regularizers(est):
     objective would be a different random function.  Batch norm is not listed
     (deterministic on the full batch).
     """
-    return [name for feature in FEATURES for name in feature.stochastic_settings(est)]
+    return [name for f in features_for(est) for name in f.stochastic_settings(est)]
 
 
 def check_full_batch(est, optimizer):
@@ -101,7 +101,7 @@ def check_full_batch(est, optimizer):
             "evaluation would see a different random objective. Turn them off or use a "
             "first-order optimizer such as 'adam' or 'sgd'."
         )
-    conflicts = [c for f in FEATURES for c in f.full_batch_conflicts(est)]
+    conflicts = [c for f in features_for(est) for c in f.full_batch_conflicts(est)]
     if conflicts:
         what = ", ".join(w for w, _ in conflicts)
         fixes = "; ".join(fix for _, fix in conflicts)

@@ -92,7 +92,8 @@ class Trainer:
         # every phase of the fit: set from the FitPlan once features contributed
         self.grad_hooks = []  # gradient transforms (clipping)
         self.step_hooks = []  # step transforms and finalizers (prox, decay, max-norm)
-        self.batch_size_schedule = None  # growing minibatches (8.3.1)
+        self.batch_size_schedule = None
+        self.target_transform = None  # training targets of every phase (label smoothing)  # growing minibatches (8.3.1)
         self.init_hooks = []  # hook(theta) after each (re)initialization: init_from, LSUV
 
     @property
@@ -151,7 +152,7 @@ class Trainer:
             self._est, self.params, X, Y, sw, list(callbacks), hooks, n_epochs,
             keep_state=keep_state, sampler=sampler, max_steps=max_steps,
             start_is_model=start_is_model, grad_hooks=self.grad_hooks,
-            batch_size_schedule=self.batch_size_schedule,
+            batch_size_schedule=self.batch_size_schedule, target_transform=self.target_transform,
         )
 
     def reinitialize(self, Y, sw):
@@ -220,7 +221,7 @@ def freeze_hook(network, n_layers):
 def run_phase(
     est, params, X, Y, sw, callbacks, step_hooks, n_epochs, keep_state=False,
     sampler=None, max_steps=None, start_is_model=None, grad_hooks=(),
-    batch_size_schedule=None,
+    batch_size_schedule=None, target_transform=None,
 ):
     """Run the training loop once on (X, Y, sw) for ``est``, continuing its
     epoch and update counters (``n_iter_`` counts the epochs of the call).
@@ -257,7 +258,7 @@ def run_phase(
         batch_size_schedule=batch_size_schedule,
         max_steps=max_steps,
     )
-    Y, problem.batch_hooks = batch_setup(est, params, X, Y, problem.noise_rng)
+    Y, problem.batch_hooks = batch_setup(est, params, X, Y, problem.noise_rng, target_transform)
     state = LoopState(
         epoch=est._epochs, step=est.t_, loss_curve=est.loss_curve_, history=est.history_,
         start_is_model=keep_state if start_is_model is None else start_is_model,

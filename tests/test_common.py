@@ -71,7 +71,6 @@ ESTIMATORS = [
     # book 7.4-7.12, 8.7.1: variants of the noise, dropout, batch-norm and sparsity
     # features, label smoothing
     MLPRegularizedRegressor(**FAST, batch_norm=True),
-    MLPRegularizedClassifier(**FAST, label_smoothing=0.02),
     MLPRegularizedClassifier(**FAST, activation="logistic", activity_kl=1e-3),
     MLPRegularizedClassifier(**FAST, hidden_noise=0.1, hidden_noise_type="multiplicative"),
     MLPRegularizedRegressor(**FAST, weight_noise=0.01),

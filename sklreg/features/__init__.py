@@ -5,7 +5,7 @@ line below per feature).  See :mod:`sklreg.features._base` for the protocol
 and ``docs/architecture.md`` for a worked example.
 """
 
-from ._base import FEATURES, Feature, FitPlan, Param, register
+from ._base import FEATURES, Feature, FitPlan, Param, features_for, register
 
 # the registry: order = order of the contributions in a fit
 from . import norms  # noqa: E402,F401  7.1, 7.2, 7.9
@@ -14,6 +14,7 @@ from . import stopping  # noqa: E402,F401  7.8, Algorithm 7.1
 from . import dropout  # noqa: E402,F401  7.12
 from . import noise  # noqa: E402,F401  7.4, 7.5
 from . import augment  # noqa: E402,F401  7.4
+from . import label_smoothing  # noqa: E402,F401  7.5.1
 from . import batch_norm  # noqa: E402,F401  8.7.1
 from . import activity  # noqa: E402,F401  7.10
 from . import model_design  # noqa: E402,F401  draft 8.7.4
@@ -33,4 +34,4 @@ from . import batch_growth  # noqa: E402,F401  8.3.1
 from . import init_from  # noqa: E402,F401  8.4
 from . import lsuv  # noqa: E402,F401  8.4 (init='lsuv')
 
-__all__ = ["FEATURES", "Feature", "FitPlan", "Param", "register"]
+__all__ = ["FEATURES", "Feature", "FitPlan", "Param", "features_for", "register"]

@@ -25,10 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from sklearn.base import is_classifier
+
 from .._validation import check_bool, check_interval, check_options
 
 __all__ = ["Param", "Feature", "FitPlan", "FEATURES", "register", "options", "interval",
-           "boolean", "optional_int", "is_on", "params_where", "layout_changed"]
+           "boolean", "optional_int", "is_on", "params_where", "layout_changed", "features_for"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ class FitPlan:
     callbacks: list = field(default_factory=list)
     step_hooks: list = field(default_factory=list)
     sampler: Any = None
+    #: every phase: ``transform(Y) -> training targets`` (label smoothing)
+    target_transform: Any = None
     #: every phase: ``schedule(epoch) -> minibatch size`` (+ ``steps_per_epoch``,
     #: see :class:`sklreg.features.batch_growth.GrowingBatchSize`; book 8.3.1)
     batch_size_schedule: Any = None
@@ -136,6 +140,17 @@ class Feature:
     stochastic: bool = False
     minibatch_only: bool = False
     changes_layout: bool = False
+    #: the estimators it belongs to ('classifier', 'regressor')
+    tasks: tuple = ("classifier", "regressor")
+
+    def applies_to(self, est):
+        """Whether ``est`` (a classifier or a regressor) has this feature; a
+        plain namespace of parameters (not an estimator) has them all."""
+        try:
+            task = "classifier" if is_classifier(est) else "regressor"
+        except AttributeError:
+            return True
+        return task in self.tasks
 
     #: False while a feature is being built (its parameters exist but fit
     #: refuses them); no released feature has it
@@ -202,6 +217,11 @@ def register(feature_cls):
         raise ValueError(f"feature {feature_cls.__name__} is registered twice")
     FEATURES.append(feature_cls())
     return feature_cls
+
+
+def features_for(est):
+    """The registered features ``est`` has (its task's), in registry order."""
+    return [f for f in FEATURES if f.applies_to(est)]
 
 
 def params_where(**flags):
