@@ -109,7 +109,7 @@ class FullBatchOracle:
             self._require_rop("Exact Hessian-vector products (hvp='rop')")
         self.n_evals = 0
         self.n_products = 0
-        self._g = self._scratch = None
+        self._g = None
         self._memo = None
 
     # The network can be rebuilt between evaluations (``continuation`` swaps

@@ -179,10 +179,11 @@ class Objective:
 
     def value(self, theta, X, Y, w=None, ctx=None):
         """Objective value (loss + terms), deterministic by default."""
-        if ctx is None:
-            ctx = _training_ctx(0) if self._terms_use_data() else Context(training=False)
-        if self._terms_use_data():  # data terms need the gradient pass
+        if any(t.uses_data for t in self.terms):  # data terms need the gradient pass
+            ctx = _training_ctx(0) if ctx is None else ctx
             return float(self.loss_grad(theta, X, Y, w, ctx, np.empty_like(theta))[0])
+        if ctx is None:
+            ctx = Context(training=False)
         ctx.sample_weight, ctx.extra_loss, ctx.targets = w, 0.0, Y
         z = self.network.forward(theta, X, ctx)
         value = self.loss.forward_backward(z, Y, w) + ctx.extra_loss
@@ -191,9 +192,6 @@ class Objective:
         for term in self.terms:
             value += term.value_grad(theta, scratch, batch)
         return value
-
-    def _terms_use_data(self):
-        return any(t.uses_data for t in self.terms)
 
     def data_loss(self, theta, X, Y, w=None):
         """Weighted mean loss in inference mode (no term): validation loss."""

@@ -180,8 +180,9 @@ class Feature:
 
     def stochastic_settings(self, est):
         """Names of this feature's active parameters whose effect is random
-        (a new draw per minibatch): full-batch optimizers refuse them."""
-        return []
+        (a new draw per minibatch): full-batch optimizers refuse them.
+        Default: the first parameter of an active ``stochastic`` feature."""
+        return [self.params[0].name] if self.stochastic and self.active(est) else []
 
     def full_batch_conflicts(self, est):
         """``[(what, fix)]``: settings of ``est`` a full-batch optimizer cannot

@@ -37,6 +37,3 @@ class Augment(Feature):
         ``random_state``.  It may transform rows or return more of them
         (not with ``sample_weight``).  Use a module-level function (or a
         picklable object) so the estimator can be cloned and pickled."""),)
-
-    def stochastic_settings(self, est):
-        return ["augment"] if est.augment is not None else []
